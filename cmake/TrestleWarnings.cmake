@@ -1,0 +1,11 @@
+# trestle_warnings(target): the project's own warning set for its own code.
+function(trestle_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-unused-parameter)
+  if(TRESTLE_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(TRESTLE_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
