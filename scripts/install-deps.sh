@@ -10,7 +10,7 @@ packages=(
   libgflags-dev libgoogle-glog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
-  python3
+  python3 python3-numpy
 )
 
 missing=()

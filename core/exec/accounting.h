@@ -1,0 +1,60 @@
+#pragma once
+/// RowAccounting: where every row read by every source went, per node. Updated once per
+/// batch with atomics. The balance rule (DESIGN.md "nothing lost"): for each source s and
+/// each sink t reachable from it,
+///   read(s) * paths(s, t) = reached(s, t) + sum over nodes n of lost(s, n) * paths(n, t)
+/// where lost = dead-lettered + filtered + skipped at n and paths(x, t) counts the
+/// distinct paths from x to t (1 in a pipeline without diamonds).
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace trestle::core {
+
+class RowAccounting {
+ public:
+  /// `successors[n]` lists the nodes fed by node n; `is_source`/`is_sink` by node index.
+  RowAccounting(std::vector<std::string> names, std::vector<std::vector<int>> successors,
+                std::vector<bool> is_source, std::vector<bool> is_sink);
+
+  void AddRead(int source, int64_t rows) { at(read_, source, source) += rows; }
+  void AddDeadLettered(int source, int node, int64_t rows) { at(dead_, source, node) += rows; }
+  void AddFiltered(int source, int node, int64_t rows) { at(filtered_, source, node) += rows; }
+  void AddSkipped(int source, int node, int64_t rows) { at(skipped_, source, node) += rows; }
+  void AddReached(int source, int sink, int64_t rows) { at(reached_, source, sink) += rows; }
+
+  struct PathBalance {
+    int source, sink;
+    int64_t read = 0, reached = 0, dead_lettered = 0, filtered = 0, skipped = 0;
+    int64_t paths = 0;
+    bool balanced = false;
+  };
+  /// One entry per (source, reachable sink).
+  std::vector<PathBalance> Balance() const;
+  bool Balanced() const;
+  int64_t Read(int source) const { return get(read_, source, source); }
+  int64_t TotalDeadLettered() const;
+  /// {"sources": {name: {"read": n, "paths": {sink: {...}}}}, "balanced": bool}.
+  nlohmann::json ToJson() const;
+
+ private:
+  std::atomic<int64_t>& at(std::vector<std::atomic<int64_t>>& v, int s, int n) {
+    return v[static_cast<size_t>(s) * n_ + static_cast<size_t>(n)];
+  }
+  int64_t get(const std::vector<std::atomic<int64_t>>& v, int s, int n) const {
+    return v[static_cast<size_t>(s) * n_ + static_cast<size_t>(n)].load();
+  }
+  int64_t Paths(int from, int to) const { return paths_[static_cast<size_t>(from) * n_ + static_cast<size_t>(to)]; }
+
+  size_t n_;
+  std::vector<std::string> names_;
+  std::vector<bool> is_source_, is_sink_;
+  std::vector<int64_t> paths_;  // paths_[from * n + to]
+  std::vector<std::atomic<int64_t>> read_, dead_, filtered_, skipped_, reached_;
+};
+
+}  // namespace trestle::core

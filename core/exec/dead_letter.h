@@ -1,0 +1,50 @@
+#pragma once
+/// DeadLetterWriter: appends rows that could not be processed to a JSON-lines file,
+/// each with the original row (or raw record), node, code, reason, run id and time.
+/// Thread-safe. The file is created on the first dead letter, so a clean run leaves
+/// none; every call is flushed before it returns, so nothing is lost on a crash.
+
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "trestle/batch.hpp"
+
+namespace trestle::core {
+
+class DeadLetterWriter {
+ public:
+  DeadLetterWriter(std::string path, std::string run_id);
+  ~DeadLetterWriter();
+  DeadLetterWriter(const DeadLetterWriter&) = delete;
+  DeadLetterWriter& operator=(const DeadLetterWriter&) = delete;
+
+  struct RowReason {
+    int64_t row;
+    Code code;
+    std::string reason;
+  };
+  /// Writes the given rows of `batch` rejected by `node`.
+  Status WriteRows(const std::string& node, const trestle::Batch& batch, const std::vector<RowReason>& rows);
+  /// Writes every row of `batch` with one code and reason (a whole batch failed).
+  Status WriteBatch(const std::string& node, const trestle::Batch& batch, Code code, const std::string& reason);
+  /// A raw record a source could not parse, with where it was.
+  Status WriteRecord(const std::string& node, const std::string& record, const std::string& location, Code code,
+                     const std::string& reason);
+
+  const std::string& path() const { return path_; }
+  int64_t written() const;
+
+ private:
+  Status Append(const std::string& lines);
+
+  std::string path_, run_id_;
+  mutable std::mutex mu_;
+  std::FILE* file_ = nullptr;
+  int64_t written_ = 0;
+};
+
+}  // namespace trestle::core

@@ -1,0 +1,305 @@
+#include "exec/flow_runner.h"
+
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <glog/logging.h>
+#include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include "exec/node_executor.h"
+#include "exec/source_driver.h"
+
+namespace trestle::core {
+
+namespace flow = oneapi::tbb::flow;
+
+struct FlowRunner::Impl {
+  explicit Impl(int threads) : arena(threads > 0 ? threads : oneapi::tbb::task_arena::automatic) {}
+
+  oneapi::tbb::task_arena arena;
+  std::unique_ptr<flow::graph> graph;
+  // Declared after the graph: destroyed before it.
+  std::vector<std::unique_ptr<flow::graph_node>> tbb_nodes;
+  std::vector<flow::sender<BatchMessage>*> out;
+  std::vector<flow::receiver<BatchMessage>*> in;
+  std::vector<std::unique_ptr<NodeExecutor>> executors;
+  std::vector<std::unique_ptr<SourceDriver>> drivers;
+  BatchTicket::DoneFn on_done;
+
+  std::mutex commit_mu;
+  std::condition_variable commit_cv;
+  bool stop_committer = false;
+  std::thread committer;
+};
+
+namespace {
+
+// Number of distinct paths from each node to `to`, and the sources upstream of `to`.
+int64_t PathsTo(const Plan& plan, int from, int to, std::vector<int64_t>& memo) {
+  if (memo[static_cast<size_t>(from)] >= 0) return memo[static_cast<size_t>(from)];
+  int64_t p = from == to ? 1 : 0;
+  for (int o : plan.nodes[static_cast<size_t>(from)]->outputs) p += PathsTo(plan, o, to, memo);
+  return memo[static_cast<size_t>(from)] = p;
+}
+
+// A sequencer needs exactly one upstream source reaching the sink by exactly one path.
+bool CanSequence(const Plan& plan, int sink) {
+  int sources = 0;
+  int64_t paths = 0;
+  std::vector<int64_t> memo(plan.nodes.size(), -1);
+  for (size_t i = 0; i < plan.nodes.size(); ++i) {
+    if (plan.nodes[i]->info.role != Role::kSource) continue;
+    int64_t p = PathsTo(plan, static_cast<int>(i), sink, memo);
+    if (p > 0) ++sources, paths = p;
+  }
+  return sources == 1 && paths == 1;
+}
+
+}  // namespace
+
+FlowRunner::FlowRunner(Plan* plan, RunOptions options) : plan_(plan), options_(std::move(options)) {
+  const size_t n = plan_->nodes.size();
+  std::vector<std::string> names;
+  std::vector<std::vector<int>> succ;
+  std::vector<bool> is_source, is_sink;
+  for (const auto& node : plan_->nodes) {
+    names.push_back(node->name);
+    succ.push_back(node->outputs);
+    is_source.push_back(node->info.role == Role::kSource);
+    is_sink.push_back(node->info.role == Role::kSink);
+  }
+  accounting_ = std::make_unique<RowAccounting>(names, succ, is_source, is_sink);
+  std::string dl = plan_->dead_letter_path;
+  if (dl.empty()) dl = (std::filesystem::path(options_.run_dir) / "dead_letter.jsonl").string();
+  dead_letters_ = std::make_unique<DeadLetterWriter>(dl, options_.run_id);
+  progress_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    PlannedNode& node = *plan_->nodes[i];
+    NodeHost& h = *node.host;
+    h.pipeline = plan_->pipeline;
+    h.node = node.name;
+    h.node_index = static_cast<int>(i);
+    h.stats = node.stats.get();
+    h.run = &run_;
+    h.dead_letters = dead_letters_.get();
+    h.accounting = accounting_.get();
+    if (node.info.role == Role::kSource) {
+      progress_[i] = std::make_unique<SourceProgress>();
+      h.progress = progress_[i].get();
+      h.source_index = static_cast<int>(i);
+    }
+  }
+  impl_ = std::make_unique<Impl>(plan_->exec.threads);
+}
+
+FlowRunner::~FlowRunner() {
+  if (impl_ && impl_->committer.joinable()) {
+    {
+      std::lock_guard<std::mutex> l(impl_->commit_mu);
+      impl_->stop_committer = true;
+    }
+    impl_->commit_cv.notify_all();
+    impl_->committer.join();
+  }
+  // The graph's nodes must go inside the arena they were built in.
+  if (impl_) {
+    impl_->arena.execute([&] {
+      impl_->tbb_nodes.clear();
+      impl_->graph.reset();
+    });
+  }
+  // Hosts point into this run; detach them so a later use of the plan cannot follow them.
+  for (auto& node : plan_->nodes) {
+    node->host->run = nullptr;
+    node->host->dead_letters = nullptr;
+    node->host->accounting = nullptr;
+    node->host->progress = nullptr;
+  }
+}
+
+RunProgress FlowRunner::Progress() const {
+  RunProgress p;
+  double sum = 0;
+  int known = 0;
+  for (size_t i = 0; i < plan_->nodes.size(); ++i) {
+    if (plan_->nodes[i]->info.role != Role::kSource) continue;
+    p.rows_read += accounting_->Read(static_cast<int>(i));
+    double total = progress_[i]->total.load();
+    if (total > 0) sum += progress_[i]->done.load() / total, ++known;
+  }
+  if (known > 0) p.fraction = sum / known;
+  return p;
+}
+
+nlohmann::json FlowRunner::MonitorSkips() const {
+  nlohmann::json j = nlohmann::json::object();
+  for (size_t i = 0; i < plan_->nodes.size(); ++i)
+    if (plan_->nodes[i]->info.role == Role::kMonitor && impl_->executors[i])
+      j[plan_->nodes[i]->name] = impl_->executors[i]->monitor_skipped();
+  return j;
+}
+
+Status FlowRunner::Run() {
+  started_ = std::chrono::system_clock::now();
+  Impl& im = *impl_;
+  const size_t n = plan_->nodes.size();
+  im.out.assign(n, nullptr);
+  im.in.assign(n, nullptr);
+  im.executors.resize(n);
+  im.drivers.resize(n);
+  const ExecutionSettings& ex = plan_->exec;
+
+  im.on_done = [this](int source, uint64_t seq) {
+    impl_->drivers[static_cast<size_t>(source)]->OnDone(seq);
+    if (plan_->exec.commit_every_batches > 0) impl_->commit_cv.notify_one();
+  };
+
+  // Acks every source up to what all of them have finished, after the sinks committed.
+  auto commit_round = [this, &im](bool final_commit) {
+    std::vector<std::optional<uint64_t>> ackable(plan_->nodes.size());
+    for (size_t i = 0; i < ackable.size(); ++i)
+      if (im.drivers[i]) ackable[i] = im.drivers[i]->AckableUpTo();
+    for (int i : plan_->topo_order) {
+      if (plan_->nodes[static_cast<size_t>(i)]->info.role != Role::kSink) continue;
+      Status st = im.executors[static_cast<size_t>(i)]->Commit(final_commit);
+      if (!st.ok()) return run_.Fail(st);
+    }
+    for (size_t i = 0; i < ackable.size(); ++i) {
+      if (!ackable[i]) continue;
+      Status st = im.drivers[i]->Ack(*ackable[i]);
+      if (!st.ok()) return run_.Fail(st);
+    }
+  };
+
+  im.arena.execute([&] {
+    im.graph = std::make_unique<flow::graph>();
+    flow::graph& g = *im.graph;
+    for (int i : plan_->topo_order) {
+      const size_t k = static_cast<size_t>(i);
+      PlannedNode& node = *plan_->nodes[k];
+      switch (node.info.role) {
+        case Role::kSource: {
+          im.drivers[k] = std::make_unique<SourceDriver>(&node, ex.batch_rows, ex.max_inflight_batches, &run_,
+                                                         accounting_.get());
+          auto b = std::make_unique<flow::broadcast_node<BatchMessage>>(g);
+          im.out[k] = b.get();
+          im.tbb_nodes.push_back(std::move(b));
+          break;
+        }
+        case Role::kTransform:
+        case Role::kModel: {
+          im.executors[k] = std::make_unique<NodeExecutor>(&node, &run_, accounting_.get(), dead_letters_.get());
+          NodeExecutor* ex_ptr = im.executors[k].get();
+          auto f = std::make_unique<flow::function_node<BatchMessage, BatchMessage>>(
+              g, static_cast<size_t>(std::max(1, node.concurrency)),
+              [ex_ptr](const BatchMessage& m) { return ex_ptr->Process(m); });
+          im.in[k] = f.get();
+          im.out[k] = f.get();
+          im.tbb_nodes.push_back(std::move(f));
+          break;
+        }
+        case Role::kSink: {
+          im.executors[k] = std::make_unique<NodeExecutor>(&node, &run_, accounting_.get(), dead_letters_.get());
+          NodeExecutor* ex_ptr = im.executors[k].get();
+          auto f = std::make_unique<flow::function_node<BatchMessage, flow::continue_msg>>(
+              g, flow::serial, [ex_ptr](const BatchMessage& m) {
+                ex_ptr->Write(m);
+                return flow::continue_msg();
+              });
+          im.in[k] = f.get();
+          if (node.ordered && CanSequence(*plan_, i)) {
+            auto s = std::make_unique<flow::sequencer_node<BatchMessage>>(
+                g, [](const BatchMessage& m) { return static_cast<size_t>(m.seq); });
+            flow::make_edge(*s, *f);
+            im.in[k] = s.get();
+            im.tbb_nodes.push_back(std::move(s));
+          } else if (node.ordered) {
+            LOG(WARNING) << "[" << plan_->pipeline << "/" << node.name
+                         << "] input order cannot be kept: more than one source or path feeds this sink";
+          }
+          im.tbb_nodes.push_back(std::move(f));
+          break;
+        }
+        case Role::kMonitor: {
+          im.executors[k] = std::make_unique<NodeExecutor>(&node, &run_, accounting_.get(), dead_letters_.get());
+          NodeExecutor* ex_ptr = im.executors[k].get();
+          auto f = std::make_unique<flow::function_node<BatchMessage, flow::continue_msg>>(
+              g, flow::unlimited, [ex_ptr](const BatchMessage& m) {
+                ex_ptr->Observe(m);
+                return flow::continue_msg();
+              });
+          im.in[k] = f.get();
+          im.tbb_nodes.push_back(std::move(f));
+          break;
+        }
+      }
+    }
+    for (size_t k = 0; k < n; ++k)
+      for (int src : plan_->nodes[k]->inputs) flow::make_edge(*im.out[static_cast<size_t>(src)], *im.in[k]);
+    for (size_t k = 0; k < n; ++k)
+      if (im.drivers[k]) g.reserve_wait();
+  });
+
+  if (ex.commit_every_batches > 0) {
+    im.committer = std::thread([this, &im, commit_round] {
+      std::unique_lock<std::mutex> l(im.commit_mu);
+      while (!im.stop_committer) {
+        im.commit_cv.wait_for(l, std::chrono::milliseconds(200));
+        if (im.stop_committer || run_.failed()) continue;
+        int64_t pending = 0;
+        for (const auto& d : im.drivers)
+          if (d) pending += d->DoneNotAcked();
+        if (pending < plan_->exec.commit_every_batches) continue;
+        l.unlock();
+        commit_round(false);
+        l.lock();
+      }
+    });
+  }
+
+  std::vector<std::thread> pumps;
+  for (size_t k = 0; k < n; ++k) {
+    if (!im.drivers[k]) continue;
+    pumps.emplace_back([&im, k] {
+      flow::broadcast_node<BatchMessage>* entry = static_cast<flow::broadcast_node<BatchMessage>*>(im.out[k]);
+      im.drivers[k]->Pump([&](BatchMessage m) { im.arena.execute([&] { entry->try_put(m); }); }, &im.on_done);
+      im.arena.execute([&] { im.graph->release_wait(); });
+    });
+  }
+  im.arena.execute([&] { im.graph->wait_for_all(); });
+  for (auto& t : pumps) t.join();
+  for (auto& d : im.drivers)
+    if (d) d->WaitForInflight();
+
+  if (im.committer.joinable()) {
+    {
+      std::lock_guard<std::mutex> l(im.commit_mu);
+      im.stop_committer = true;
+    }
+    im.commit_cv.notify_all();
+    im.committer.join();
+  }
+  if (!run_.failed()) commit_round(true);
+
+  for (int i : plan_->topo_order) {
+    for (auto& inst : plan_->nodes[static_cast<size_t>(i)]->instances) {
+      Status st = inst->Close();
+      if (!st.ok()) {
+        Status named = st.WithContext("node \"" + plan_->nodes[static_cast<size_t>(i)]->name + "\": close");
+        if (plan_->nodes[static_cast<size_t>(i)]->info.role == Role::kSink) run_.Fail(named);
+        else LOG(WARNING) << named.ToString();
+      }
+    }
+  }
+  ended_ = std::chrono::system_clock::now();
+  if (!run_.failed() && !accounting_->Balanced())
+    run_.Fail(Status(Code::kInternal, "row accounting does not balance: " + accounting_->ToJson().dump()));
+  return run_.failed() ? run_.first_error() : Status::Ok();
+}
+
+}  // namespace trestle::core

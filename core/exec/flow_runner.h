@@ -1,0 +1,73 @@
+#pragma once
+/// FlowRunner: runs a Plan as one oneTBB flow graph in its own task_arena. Sources are
+/// read on threads of their own; transforms and models are function_nodes with the
+/// node's concurrency; sinks are serial function_nodes, behind a sequencer_node when
+/// they want source order; monitors never hold up the flow. A committer thread commits
+/// the sinks every `commit_every_batches` and acks the sources for what was committed.
+/// At the end: final commit (only when the run succeeded), acks, close.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "exec/accounting.h"
+#include "exec/dead_letter.h"
+#include "exec/run_state.h"
+#include "graph/plan.h"
+
+namespace trestle::core {
+
+struct RunOptions {
+  std::string run_id;
+  std::string run_dir;  ///< dead letters go here unless the plan names a path
+};
+
+/// A point-in-time view for progress displays.
+struct RunProgress {
+  int64_t rows_read = 0;
+  double fraction = -1;  ///< of the finite inputs, or -1 when unknown
+};
+
+class FlowRunner {
+ public:
+  /// `plan` must outlive the runner; its nodes' hosts are wired to this run.
+  FlowRunner(Plan* plan, RunOptions options);
+  ~FlowRunner();
+
+  /// Runs to the end: success, failure, or drained after RequestStop(). Blocks.
+  Status Run();
+  /// Drain: sources stop, in-flight batches finish, sinks commit. Signal-safe? No:
+  /// call from a normal thread (the CLI's signal watcher).
+  void RequestStop() { run_.RequestStop(); }
+  /// Give up at once: operators see cancelled(), nothing more is committed.
+  void Abort(const std::string& why) { run_.Abort(why); }
+
+  RunProgress Progress() const;
+  const RowAccounting& accounting() const { return *accounting_; }
+  const RunState& state() const { return run_; }
+  const std::string& dead_letter_path() const { return dead_letters_->path(); }
+  int64_t dead_letters_written() const { return dead_letters_->written(); }
+  std::chrono::system_clock::time_point started() const { return started_; }
+  std::chrono::system_clock::time_point ended() const { return ended_; }
+  /// Monitors' skipped batches, by node name.
+  nlohmann::json MonitorSkips() const;
+
+ private:
+  struct Impl;
+  Plan* plan_;
+  RunOptions options_;
+  RunState run_;
+  std::unique_ptr<RowAccounting> accounting_;
+  std::unique_ptr<DeadLetterWriter> dead_letters_;
+  std::vector<std::unique_ptr<SourceProgress>> progress_;
+  std::unique_ptr<Impl> impl_;
+  std::chrono::system_clock::time_point started_, ended_;
+};
+
+}  // namespace trestle::core

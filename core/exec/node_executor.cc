@@ -1,0 +1,223 @@
+#include "exec/node_executor.h"
+
+#include <chrono>
+#include <set>
+
+#include <glog/logging.h>
+
+namespace trestle::core {
+
+namespace {
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
+
+NodeExecutor::NodeExecutor(PlannedNode* node, RunState* run, RowAccounting* accounting,
+                           DeadLetterWriter* dead_letters)
+    : node_(node), run_(run), accounting_(accounting), dead_letters_(dead_letters) {
+  index_ = node->host->node_index;
+  for (auto& inst : node_->instances) free_.push_back(inst.get());
+}
+
+OperatorInstance* NodeExecutor::Acquire() {
+  if (node_->info.threading == Threading::kReentrant) return node_->instances.front().get();
+  std::lock_guard<std::mutex> l(pool_mu_);
+  // The graph node's concurrency equals the pool size, so the pool is never empty here.
+  OperatorInstance* inst = free_.back();
+  free_.pop_back();
+  return inst;
+}
+
+void NodeExecutor::Release(OperatorInstance* inst) {
+  if (node_->info.threading == Threading::kReentrant) return;
+  std::lock_guard<std::mutex> l(pool_mu_);
+  free_.push_back(inst);
+}
+
+Status NodeExecutor::Failure(const Status& st) const {
+  return st.WithContext("node \"" + node_->name + "\" (operator " + node_->type + " from plugin " +
+                        node_->plugin_name + " " + node_->plugin_version + ")");
+}
+
+Status NodeExecutor::CallWithRetry(const std::function<Status()>& fn) {
+  return RunWithRetry(
+      node_->retry, fn, [this] { return run_->cancelled(); },
+      [this](const Status& st, int attempt) {
+        node_->stats->retries.fetch_add(1);
+        LOG(WARNING) << "[" << node_->host->pipeline << "/" << node_->name << "] attempt " << attempt
+                     << " failed, retrying: " << st.ToString();
+      });
+}
+
+void NodeExecutor::HandleBatchError(const BatchMessage& in, const Status& st) {
+  node_->stats->errors_by_code[static_cast<size_t>(st.code()) % 8].fetch_add(1);
+  const int64_t rows = in.batch->num_rows();
+  if (st.code() == Code::kDataError && node_->on_error != ErrorPolicy::kFail) {
+    if (node_->on_error == ErrorPolicy::kDeadLetter) {
+      Status w = dead_letters_->WriteBatch(node_->name, *in.batch, st.code(), st.message());
+      if (!w.ok()) return run_->Fail(Failure(w));
+      node_->stats->dead_lettered.fetch_add(rows);
+      accounting_->AddDeadLettered(in.source, index_, rows);
+    } else {
+      node_->stats->skipped.fetch_add(rows);
+      accounting_->AddSkipped(in.source, index_, rows);
+    }
+    LOG(WARNING) << "[" << node_->host->pipeline << "/" << node_->name << "] batch " << in.seq << " ("
+                 << rows << " rows) " << (node_->on_error == ErrorPolicy::kSkip ? "skipped" : "dead-lettered")
+                 << ": " << st.message();
+    return;
+  }
+  run_->Fail(Failure(st));
+}
+
+bool NodeExecutor::HandleRejections(const BatchMessage& in, std::vector<Rejection>& rejections) {
+  if (rejections.empty()) return true;
+  const int64_t rows = in.batch->num_rows();
+  std::set<int64_t> seen;
+  for (const auto& r : rejections) {
+    if (r.row < 0 || r.row >= rows || !seen.insert(r.row).second) {
+      run_->Fail(Failure(Status(Code::kInternal, "rejected row " + std::to_string(r.row) +
+                                                     (r.row < 0 || r.row >= rows ? " is outside the batch of " +
+                                                                                       std::to_string(rows) + " rows"
+                                                                                 : " twice"))));
+      return false;
+    }
+  }
+  const int64_t n = static_cast<int64_t>(rejections.size());
+  node_->stats->errors_by_code[static_cast<size_t>(Code::kDataError)].fetch_add(n);
+  switch (node_->on_error) {
+    case ErrorPolicy::kFail:
+      run_->Fail(Failure(Status(Code::kDataError, "row " + std::to_string(rejections.front().row) + " of batch " +
+                                                      std::to_string(in.seq) + ": " + rejections.front().reason)));
+      return false;
+    case ErrorPolicy::kSkip:
+      node_->stats->skipped.fetch_add(n);
+      accounting_->AddSkipped(in.source, index_, n);
+      return true;
+    case ErrorPolicy::kDeadLetter: {
+      std::vector<DeadLetterWriter::RowReason> rr;
+      rr.reserve(rejections.size());
+      for (auto& r : rejections) rr.push_back({r.row, r.code, std::move(r.reason)});
+      Status w = dead_letters_->WriteRows(node_->name, *in.batch, rr);
+      if (!w.ok()) {
+        run_->Fail(Failure(w));
+        return false;
+      }
+      node_->stats->dead_lettered.fetch_add(n);
+      accounting_->AddDeadLettered(in.source, index_, n);
+      return true;
+    }
+  }
+  return true;
+}
+
+BatchMessage NodeExecutor::Process(const BatchMessage& in) {
+  if (!in.batch || run_->failed()) return in.Tombstone();
+  NodeStats& stats = *node_->stats;
+  const int64_t rows_in = in.batch->num_rows();
+  stats.batches_in.fetch_add(1);
+  stats.rows_in.fetch_add(rows_in);
+  stats.in_flight.fetch_add(1);
+  const auto t0 = std::chrono::steady_clock::now();
+
+  OperatorInstance* inst = Acquire();
+  std::optional<trestle::Batch> out;
+  std::vector<Rejection> rejections;
+  Status st = CallWithRetry([&] {
+    CallContext ctx(node_->host.get());
+    auto r = inst->Process(*in.batch, ctx);
+    if (!r.ok()) return r.status();
+    out = std::move(r).value();
+    rejections = std::move(ctx.rejections());
+    return Status::Ok();
+  });
+  Release(inst);
+  stats.latency.Observe(SecondsSince(t0));
+  stats.in_flight.fetch_sub(1);
+
+  if (!st.ok()) {
+    HandleBatchError(in, st);
+    return in.Tombstone();
+  }
+  const int64_t rejected = static_cast<int64_t>(rejections.size());
+  const int64_t rows_out = out->num_rows();
+  if (rows_out > rows_in - rejected ||
+      (node_->info.role == Role::kModel && rows_out != rows_in - rejected)) {
+    run_->Fail(Failure(Status(Code::kInternal, "received " + std::to_string(rows_in) + " rows, rejected " +
+                                                   std::to_string(rejected) + " and returned " +
+                                                   std::to_string(rows_out) + ": the counts do not add up")));
+    return in.Tombstone();
+  }
+  if (!HandleRejections(in, rejections)) return in.Tombstone();
+  const int64_t filtered = rows_in - rejected - rows_out;
+  if (filtered > 0) {
+    stats.filtered.fetch_add(filtered);
+    accounting_->AddFiltered(in.source, index_, filtered);
+  }
+  stats.batches_out.fetch_add(1);
+  stats.rows_out.fetch_add(rows_out);
+  return in.With(std::move(*out));
+}
+
+void NodeExecutor::Write(const BatchMessage& in) {
+  if (!in.batch || run_->failed()) return;
+  NodeStats& stats = *node_->stats;
+  const int64_t rows = in.batch->num_rows();
+  stats.batches_in.fetch_add(1);
+  stats.rows_in.fetch_add(rows);
+  stats.in_flight.fetch_add(1);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<Rejection> rejections;
+  Status st;
+  {
+    std::lock_guard<std::mutex> l(sink_mu_);
+    OperatorInstance* inst = node_->instances.front().get();
+    st = CallWithRetry([&] {
+      CallContext ctx(node_->host.get());
+      Status s = inst->Write(*in.batch, ctx);
+      if (s.ok()) rejections = std::move(ctx.rejections());
+      return s;
+    });
+  }
+  stats.latency.Observe(SecondsSince(t0));
+  stats.in_flight.fetch_sub(1);
+  if (!st.ok()) return HandleBatchError(in, st);
+  if (!HandleRejections(in, rejections)) return;
+  const int64_t written = rows - static_cast<int64_t>(rejections.size());
+  stats.batches_out.fetch_add(1);
+  stats.rows_out.fetch_add(written);
+  accounting_->AddReached(in.source, index_, written);
+}
+
+void NodeExecutor::Observe(const BatchMessage& in) {
+  if (!in.batch || run_->failed()) return;
+  NodeStats& stats = *node_->stats;
+  if (monitor_busy_.exchange(true)) {
+    // Behind: never hold up the data path; count what was not looked at.
+    monitor_skipped_.fetch_add(1);
+    stats.AddCustom("skipped_batches", 1);
+    return;
+  }
+  stats.batches_in.fetch_add(1);
+  stats.rows_in.fetch_add(in.batch->num_rows());
+  const auto t0 = std::chrono::steady_clock::now();
+  CallContext ctx(node_->host.get());
+  Status st = node_->instances.front()->Observe(*in.batch, ctx);
+  stats.latency.Observe(SecondsSince(t0));
+  monitor_busy_.store(false);
+  if (!st.ok()) {
+    // A monitor is never on the critical path: its failure is logged and counted.
+    stats.errors_by_code[static_cast<size_t>(st.code()) % 8].fetch_add(1);
+    LOG(WARNING) << "[" << node_->host->pipeline << "/" << node_->name << "] monitor failed: " << st.ToString();
+  }
+}
+
+Status NodeExecutor::Commit(bool final_commit) {
+  std::lock_guard<std::mutex> l(sink_mu_);
+  OperatorInstance* inst = node_->instances.front().get();
+  Status st = CallWithRetry([&] { return inst->Commit(final_commit); });
+  return st.ok() ? st : Failure(st);
+}
+
+}  // namespace trestle::core

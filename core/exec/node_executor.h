@@ -1,0 +1,59 @@
+#pragma once
+/// NodeExecutor: runs one batch through one node — retries, error policy, row rejects,
+/// dead letters, row accounting and stats — and returns what goes downstream. The
+/// flow graph's node bodies are thin wrappers around it. Thread-safe as the node's
+/// threading contract allows: an instance pool hands each concurrent call its own
+/// instance for serial (pool of 1) and per-worker operators.
+
+#include <atomic>
+#include <mutex>
+#include <vector>
+
+#include "exec/accounting.h"
+#include "exec/batch_message.h"
+#include "exec/dead_letter.h"
+#include "exec/run_state.h"
+#include "graph/plan.h"
+
+namespace trestle::core {
+
+class NodeExecutor {
+ public:
+  NodeExecutor(PlannedNode* node, RunState* run, RowAccounting* accounting, DeadLetterWriter* dead_letters);
+
+  /// Transforms and models.
+  BatchMessage Process(const BatchMessage& in);
+  /// Sinks. Holds the sink lock during the write.
+  void Write(const BatchMessage& in);
+  /// Monitors: observes unless another observe call is running, then skips and counts.
+  void Observe(const BatchMessage& in);
+  /// Sinks: commit under the same lock that writes take.
+  Status Commit(bool final_commit);
+
+  int64_t monitor_skipped() const { return monitor_skipped_.load(); }
+
+ private:
+  OperatorInstance* Acquire();
+  void Release(OperatorInstance* inst);
+  /// Applies the node's policy to a whole-batch failure. Returns false when the run failed.
+  void HandleBatchError(const BatchMessage& in, const Status& st);
+  /// Dead-letters or skips rejected rows; fails the run on `fail`. Returns false if the
+  /// rejects themselves were invalid (bad row index).
+  bool HandleRejections(const BatchMessage& in, std::vector<Rejection>& rejections);
+  Status Failure(const Status& st) const;  ///< adds node, operator and plugin
+  Status CallWithRetry(const std::function<Status()>& fn);
+
+  PlannedNode* node_;
+  RunState* run_;
+  RowAccounting* accounting_;
+  DeadLetterWriter* dead_letters_;
+  int index_;
+
+  std::mutex pool_mu_;
+  std::vector<OperatorInstance*> free_;
+  std::mutex sink_mu_;
+  std::atomic<bool> monitor_busy_{false};
+  std::atomic<int64_t> monitor_skipped_{0};
+};
+
+}  // namespace trestle::core

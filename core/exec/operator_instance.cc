@@ -1,0 +1,163 @@
+#include "exec/operator_instance.h"
+
+#include "trestle/options.hpp"
+
+namespace trestle::core {
+
+namespace {
+
+trestle::Options ToSdkOptions(const OptionValues& values) {
+  trestle::Options o;
+  for (const auto& [name, v] : values) {
+    switch (v.type) {
+      case ParamType::kBool: o.set(name, v.boolean); break;
+      case ParamType::kInt: o.set(name, v.integer); break;
+      case ParamType::kDouble: o.set(name, v.number); break;
+      case ParamType::kString: o.set(name, v.string); break;
+      case ParamType::kStringList: o.set(name, v.strings); break;
+      case ParamType::kDoubleList: o.set(name, v.numbers); break;
+      case ParamType::kStringMap: {
+        trestle::StringMap m;
+        for (const auto& [k, items] : v.map) m[k] = items;
+        o.set(name, std::move(m));
+        break;
+      }
+    }
+  }
+  return o;
+}
+
+// Imports an ArrowSchema the plugin filled, releasing it.
+Result<trestle::Schema> TakeSchema(ArrowSchema* s) {
+  try {
+    trestle::Schema schema = trestle::Schema::import_from(s);
+    if (s->release) s->release(s);
+    return schema;
+  } catch (const std::exception& e) {
+    if (s->release) s->release(s);
+    return Status(Code::kInternal, std::string("the operator returned an unusable schema: ") + e.what());
+  }
+}
+
+// Imports an ArrowArray the plugin filled; the batch takes ownership.
+Result<trestle::Batch> TakeBatch(ArrowArray* a, const trestle::Schema& schema) {
+  try {
+    return trestle::Batch::import_from(a, schema);
+  } catch (const std::exception& e) {
+    if (a->release) a->release(a);
+    return Status(Code::kInternal, std::string("the operator returned an unusable batch: ") + e.what());
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<OperatorInstance>> OperatorInstance::Make(const RegisteredOperator& binding,
+                                                                 const OptionValues& options, const NodeHost* node) {
+  std::unique_ptr<OperatorInstance> inst(new OperatorInstance(binding, node));
+  trestle::OptionsTable table(ToSdkOptions(options));
+  CallContext ctx(node);
+  int32_t rc = binding.def->lifecycle->create(table.get(), ctx.host(), &inst->instance_);
+  if (rc != TRESTLE_OK) {
+    inst->instance_ = nullptr;
+    return ctx.StatusOf(rc);
+  }
+  if (inst->instance_ == nullptr) return Status(Code::kInternal, "create() succeeded but returned no instance");
+  return inst;
+}
+
+OperatorInstance::~OperatorInstance() {
+  if (instance_ != nullptr) def_->lifecycle->destroy(instance_);
+}
+
+Result<trestle::Schema> OperatorInstance::Open(const trestle::Schema* input) {
+  ArrowSchema in{}, out{};
+  if (input != nullptr) {
+    input_ = *input;
+    input->export_to(&in);
+  }
+  CallContext ctx(node_);
+  int32_t rc = def_->lifecycle->open(instance_, ctx.host(), input ? &in : nullptr, &out);
+  if (in.release) in.release(&in);
+  if (rc != TRESTLE_OK) {
+    if (out.release) out.release(&out);
+    return ctx.StatusOf(rc);
+  }
+  if (def_->role == TRESTLE_ROLE_SINK || def_->role == TRESTLE_ROLE_MONITOR) {
+    if (out.release) out.release(&out);
+    output_ = input_;
+    return output_;
+  }
+  if (out.release == nullptr) return Status(Code::kInternal, "open() returned no output schema");
+  auto schema = TakeSchema(&out);
+  if (schema.ok()) output_ = schema.value();
+  return schema;
+}
+
+Result<trestle::Batch> OperatorInstance::Process(const trestle::Batch& input, CallContext& ctx) {
+  ArrowArray in{}, out{};
+  input.export_to(&in);
+  int32_t rc = def_->process->process(instance_, ctx.host(), &in, &out);
+  if (in.release) in.release(&in);  // the plugin should have; release if it did not
+  if (rc != TRESTLE_OK) {
+    if (out.release) out.release(&out);
+    return ctx.StatusOf(rc);
+  }
+  if (out.release == nullptr) return Status(Code::kInternal, "process() returned no batch");
+  return TakeBatch(&out, output_);
+}
+
+Result<std::optional<trestle::Batch>> OperatorInstance::Next(int64_t max_rows, CallContext& ctx) {
+  ArrowArray out{};
+  int32_t eos = 0;
+  int32_t rc = def_->source->next(instance_, ctx.host(), max_rows, &out, &eos);
+  if (rc != TRESTLE_OK) {
+    if (out.release) out.release(&out);
+    return ctx.StatusOf(rc);
+  }
+  if (eos) {
+    if (out.release) out.release(&out);
+    return std::optional<trestle::Batch>();
+  }
+  if (out.release == nullptr) return Status(Code::kInternal, "next() returned neither a batch nor end of stream");
+  auto b = TakeBatch(&out, output_);
+  if (!b.ok()) return b.status();
+  if (b->num_rows() > max_rows)
+    return Status(Code::kInternal, "next() returned " + std::to_string(b->num_rows()) + " rows, more than the " +
+                                       std::to_string(max_rows) + " asked for");
+  return std::optional<trestle::Batch>(std::move(b).value());
+}
+
+Status OperatorInstance::Ack(uint64_t seq) {
+  CallContext ctx(node_);
+  return ctx.StatusOf(def_->source->ack(instance_, ctx.host(), seq));
+}
+
+Status OperatorInstance::Write(const trestle::Batch& batch, CallContext& ctx) {
+  ArrowArray in{};
+  batch.export_to(&in);
+  int32_t rc = def_->sink->write(instance_, ctx.host(), &in);
+  if (in.release) in.release(&in);
+  return ctx.StatusOf(rc);
+}
+
+Status OperatorInstance::Commit(bool final_commit) {
+  CallContext ctx(node_);
+  return ctx.StatusOf(def_->sink->commit(instance_, ctx.host(), final_commit ? 1 : 0));
+}
+
+Status OperatorInstance::Observe(const trestle::Batch& batch, CallContext& ctx) {
+  ArrowArray in{};
+  batch.export_to(&in);
+  int32_t rc = def_->monitor->observe(instance_, ctx.host(), &in);
+  if (in.release) in.release(&in);
+  return ctx.StatusOf(rc);
+}
+
+Status OperatorInstance::Close() {
+  if (closed_) return Status::Ok();
+  closed_ = true;
+  CallContext ctx(node_);
+  return ctx.StatusOf(def_->lifecycle->close(instance_, ctx.host()));
+}
+
+}  // namespace trestle::core

@@ -1,0 +1,57 @@
+#pragma once
+/// OperatorInstance: one plugin operator instance and the typed, Status-returning calls
+/// the engine makes on it. Owns the plugin's instance pointer (destroyed with it) and
+/// shares ownership of the library. Calls are not synchronised here: the engine calls
+/// serial and per-worker instances from one thread at a time.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "common/status.h"
+#include "exec/node_host.h"
+#include "plugin/registry.h"
+#include "plugin/operator_info.h"
+#include "trestle/batch.hpp"
+#include "trestle/schema.hpp"
+
+namespace trestle::core {
+
+class OperatorInstance {
+ public:
+  /// Creates an instance with validated options. `node` must outlive the instance.
+  static Result<std::unique_ptr<OperatorInstance>> Make(const RegisteredOperator& binding, const OptionValues& options,
+                                                        const NodeHost* node);
+  ~OperatorInstance();
+  OperatorInstance(const OperatorInstance&) = delete;
+  OperatorInstance& operator=(const OperatorInstance&) = delete;
+
+  /// Opens with the input schema (none for sources); returns the output schema (the
+  /// input schema for sinks and monitors).
+  Result<trestle::Schema> Open(const trestle::Schema* input);
+
+  /// Transforms and models: `ctx` collects the call's rejections.
+  Result<trestle::Batch> Process(const trestle::Batch& input, CallContext& ctx);
+  /// Sources: nullopt at end of stream.
+  Result<std::optional<trestle::Batch>> Next(int64_t max_rows, CallContext& ctx);
+  Status Ack(uint64_t seq);
+  Status Write(const trestle::Batch& batch, CallContext& ctx);
+  Status Commit(bool final_commit);
+  Status Observe(const trestle::Batch& batch, CallContext& ctx);
+  Status Close();
+
+  const trestle::Schema& output_schema() const { return output_; }
+  const NodeHost& node() const { return *node_; }
+
+ private:
+  OperatorInstance(const RegisteredOperator& b, const NodeHost* node) : def_(b.def), library_(b.library), node_(node) {}
+
+  const TrestleOperatorDef* def_;
+  std::shared_ptr<const void> library_;
+  const NodeHost* node_;
+  void* instance_ = nullptr;
+  bool closed_ = false;
+  trestle::Schema input_, output_;
+};
+
+}  // namespace trestle::core

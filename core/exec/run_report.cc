@@ -1,0 +1,108 @@
+#include "exec/run_report.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "exec/row_json.h"
+
+namespace trestle::core {
+
+namespace {
+
+std::string Iso(std::chrono::system_clock::time_point t) {
+  return IsoTimestampMicros(std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count());
+}
+
+nlohmann::json NodeJson(const PlannedNode& n) {
+  const NodeStats& s = *n.stats;
+  nlohmann::json errors = nlohmann::json::object();
+  for (size_t c = 1; c < s.errors_by_code.size(); ++c)
+    if (int64_t v = s.errors_by_code[c].load()) errors[CodeName(static_cast<Code>(c))] = v;
+  nlohmann::json j = {{"name", n.name},
+                      {"type", n.type},
+                      {"role", RoleName(n.info.role)},
+                      {"plugin", n.plugin_name},
+                      {"rows_in", s.rows_in.load()},
+                      {"rows_out", s.rows_out.load()},
+                      {"batches_in", s.batches_in.load()},
+                      {"batches_out", s.batches_out.load()},
+                      {"dead_lettered", s.dead_lettered.load()},
+                      {"filtered", s.filtered.load()},
+                      {"skipped", s.skipped.load()},
+                      {"retries", s.retries.load()},
+                      {"errors", errors},
+                      {"latency_seconds_sum", s.latency.Sum()}};
+  auto custom = s.Custom();
+  if (!custom.empty()) j["metrics"] = custom;
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json BuildRunReport(const Plan& plan, const FlowRunner& runner, const std::string& run_id,
+                              const Status& status) {
+  nlohmann::json plugins = nlohmann::json::object();
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const auto& n : plan.nodes) {
+    plugins[n->plugin_name] = {{"version", n->plugin_version}, {"sha256", n->plugin_sha256}};
+    nodes.push_back(NodeJson(*n));
+  }
+  double secs = std::chrono::duration<double>(runner.ended() - runner.started()).count();
+  nlohmann::json j = {{"run_id", run_id},
+                      {"pipeline", plan.pipeline},
+                      {"file", plan.file},
+                      {"config_hash", plan.config_hash},
+                      {"status", status.ok() ? (runner.state().stopping() ? "drained" : "succeeded") : "failed"},
+                      {"started", Iso(runner.started())},
+                      {"ended", Iso(runner.ended())},
+                      {"duration_seconds", secs},
+                      {"plugins", plugins},
+                      {"nodes", nodes},
+                      {"accounting", runner.accounting().ToJson()},
+                      {"dead_letters", {{"path", runner.dead_letter_path()}, {"rows", runner.dead_letters_written()}}}};
+  if (!status.ok()) j["error"] = {{"code", CodeName(status.code())}, {"message", status.message()}};
+  return j;
+}
+
+std::string FormatRunSummary(const nlohmann::json& r) {
+  std::ostringstream o;
+  o << "run " << r["run_id"].get<std::string>() << "  pipeline " << r["pipeline"].get<std::string>() << "  "
+    << r["status"].get<std::string>() << " in ";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2fs", r["duration_seconds"].get<double>());
+  o << buf << "\n";
+  if (r.contains("error")) o << "error: " << r["error"]["message"].get<std::string>() << "\n";
+  const auto& acc = r["accounting"];
+  o << "row accounting (" << (acc["balanced"].get<bool>() ? "balanced" : "NOT BALANCED") << "):\n";
+  for (const auto& [src, s] : acc["sources"].items()) {
+    o << "  source " << src << ": " << s["read"].get<int64_t>() << " rows read\n";
+    for (const auto& [sink, p] : s["paths"].items()) {
+      o << "    -> " << sink << ": " << p["reached"].get<int64_t>() << " written, " << p["dead_lettered"].get<int64_t>()
+        << " dead-lettered, " << p["filtered"].get<int64_t>() << " filtered, " << p["skipped"].get<int64_t>()
+        << " skipped" << (p["balanced"].get<bool>() ? "" : "  (does not balance)") << "\n";
+    }
+  }
+  int64_t dl = r["dead_letters"]["rows"].get<int64_t>();
+  if (dl > 0) o << "dead letters: " << dl << " rows in " << r["dead_letters"]["path"].get<std::string>() << "\n";
+  return o.str();
+}
+
+Status WriteJsonFile(const std::string& path, const nlohmann::json& report) {
+  std::error_code ec;
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp);
+    f << report.dump(2) << "\n";
+    if (!f) return Status(Code::kResourceExhausted, "cannot write " + tmp);
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Status(Code::kResourceExhausted, "cannot rename " + tmp + " to " + path + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace trestle::core

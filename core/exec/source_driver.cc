@@ -1,0 +1,123 @@
+#include "exec/source_driver.h"
+
+#include <chrono>
+
+#include <glog/logging.h>
+
+namespace trestle::core {
+
+SourceDriver::SourceDriver(PlannedNode* node, int64_t batch_rows, int max_inflight, RunState* run,
+                           RowAccounting* accounting)
+    : node_(node),
+      batch_rows_(batch_rows),
+      max_inflight_(max_inflight),
+      run_(run),
+      accounting_(accounting),
+      index_(node->host->node_index) {}
+
+void SourceDriver::Pump(const std::function<void(BatchMessage)>& emit, const BatchTicket::DoneFn* on_done) {
+  OperatorInstance* inst = node_->instances.front().get();
+  NodeStats& stats = *node_->stats;
+  while (!run_->stopping()) {
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      // Bounded waits: a stop request does not notify this condition variable.
+      while (!cv_.wait_for(l, std::chrono::milliseconds(100),
+                           [&] { return inflight_ < max_inflight_ || run_->stopping(); })) {
+      }
+      if (run_->stopping()) break;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    std::optional<trestle::Batch> batch;
+    bool eos = false;
+    Status st = RunWithRetry(
+        node_->retry,
+        [&] {
+          std::lock_guard<std::mutex> l(call_mu_);
+          CallContext ctx(node_->host.get());
+          auto r = inst->Next(batch_rows_, ctx);
+          if (!r.ok()) return r.status();
+          eos = !r->has_value();
+          if (!eos) batch = std::move(**r);
+          return Status::Ok();
+        },
+        [this] { return run_->cancelled(); },
+        [&](const Status& s, int attempt) {
+          stats.retries.fetch_add(1);
+          LOG(WARNING) << "[" << node_->host->pipeline << "/" << node_->name << "] read attempt " << attempt
+                       << " failed, retrying: " << s.ToString();
+        });
+    stats.latency.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (!st.ok()) {
+      stats.errors_by_code[static_cast<size_t>(st.code()) % 8].fetch_add(1);
+      if (st.code() == Code::kDataError && node_->on_error != ErrorPolicy::kFail) {
+        // The source could not make this batch; it dead-letters its bad records itself.
+        LOG(WARNING) << "[" << node_->host->pipeline << "/" << node_->name << "] " << st.ToString();
+        continue;
+      }
+      run_->Fail(st.WithContext("node \"" + node_->name + "\" (operator " + node_->type + " from plugin " +
+                                node_->plugin_name + " " + node_->plugin_version + ")"));
+      break;
+    }
+    if (eos) break;
+    const int64_t rows = batch->num_rows();
+    accounting_->AddRead(index_, rows);
+    stats.batches_out.fetch_add(1);
+    stats.rows_out.fetch_add(rows);
+    uint64_t seq;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      seq = produced_++;
+      ++inflight_;
+    }
+    emit(BatchMessage{index_, seq, std::make_shared<const trestle::Batch>(std::move(*batch)),
+                      std::make_shared<BatchTicket>(index_, seq, on_done)});
+  }
+}
+
+void SourceDriver::OnDone(uint64_t seq) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    done_.insert(seq);
+    --inflight_;
+  }
+  cv_.notify_all();
+}
+
+std::optional<uint64_t> SourceDriver::AckableUpTo() const {
+  std::lock_guard<std::mutex> l(mu_);
+  uint64_t next = next_unacked_;
+  for (auto it = done_.begin(); it != done_.end() && *it == next; ++it) ++next;
+  if (next == next_unacked_) return std::nullopt;
+  return next - 1;
+}
+
+Status SourceDriver::Ack(uint64_t seq) {
+  Status st;
+  {
+    std::lock_guard<std::mutex> l(call_mu_);
+    st = node_->instances.front()->Ack(seq);
+  }
+  if (!st.ok()) return st.WithContext("node \"" + node_->name + "\": ack of batch " + std::to_string(seq));
+  std::lock_guard<std::mutex> l(mu_);
+  done_.erase(done_.begin(), done_.upper_bound(seq));
+  next_unacked_ = seq + 1;
+  return st;
+}
+
+int64_t SourceDriver::DoneNotAcked() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return static_cast<int64_t>(done_.size());
+}
+
+void SourceDriver::WaitForInflight() {
+  std::unique_lock<std::mutex> l(mu_);
+  cv_.wait(l, [&] { return inflight_ == 0; });
+}
+
+uint64_t SourceDriver::batches_read() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return produced_;
+}
+
+}  // namespace trestle::core

@@ -1,0 +1,58 @@
+#pragma once
+/// Plan: a validated pipeline, ready to run — every node with its operator instances
+/// created and opened, its output schema known, its error policy and concurrency
+/// resolved. Built by the planner (core/graph/planner.h); owned by whoever runs it.
+/// Node indices are the pipeline file's order; `topo_order` lists them inputs first.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "exec/node_host.h"
+#include "plugin/registry.h"
+#include "exec/operator_instance.h"
+#include "config/settings.h"
+#include "exec/retry.h"
+#include "observe/node_stats.h"
+#include "trestle/schema.hpp"
+
+namespace trestle::core {
+
+enum class ErrorPolicy { kDeadLetter, kSkip, kFail };
+std::string ErrorPolicyName(ErrorPolicy p);
+
+struct PlannedNode {
+  std::string name;
+  std::string type;
+  OperatorInfo info;
+  std::vector<int> inputs;
+  std::vector<int> outputs;  ///< nodes that list this one as an input
+  ErrorPolicy on_error = ErrorPolicy::kDeadLetter;
+  RetrySettings retry;
+  int concurrency = 1;       ///< parallel calls allowed (instances for per_worker)
+  bool ordered = false;      ///< sinks: a sequencer restores source order
+  std::string plugin_name, plugin_version, plugin_sha256;
+  nlohmann::json options_redacted;  ///< options as written, secrets replaced
+
+  std::unique_ptr<NodeStats> stats = std::make_unique<NodeStats>();
+  std::unique_ptr<NodeHost> host = std::make_unique<NodeHost>();
+  std::vector<std::unique_ptr<OperatorInstance>> instances;  ///< created and opened
+  trestle::Schema output_schema;
+};
+
+struct Plan {
+  std::string pipeline;
+  std::string file;
+  std::string config_hash;
+  std::string dead_letter_path;  ///< empty: <run dir>/dead_letter.jsonl
+  ExecutionSettings exec;
+  std::vector<std::unique_ptr<PlannedNode>> nodes;
+  std::vector<int> topo_order;
+
+  int NodeIndex(const std::string& name) const;
+};
+
+}  // namespace trestle::core

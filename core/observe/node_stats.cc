@@ -1,0 +1,34 @@
+#include "observe/node_stats.h"
+
+namespace trestle::core {
+
+void LatencyHistogram::Observe(double seconds) {
+  size_t i = 0;
+  while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_micros_.fetch_add(static_cast<uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+}
+
+std::array<uint64_t, LatencyHistogram::kBounds.size() + 1> LatencyHistogram::Counts() const {
+  std::array<uint64_t, kBounds.size() + 1> out{};
+  for (size_t i = 0; i < out.size(); ++i) out[i] = buckets_[i].load();
+  return out;
+}
+
+void NodeStats::AddCustom(const std::string& name, double delta) {
+  std::lock_guard<std::mutex> l(mu_);
+  custom_[name] += delta;
+}
+
+void NodeStats::SetGauge(const std::string& name, double value) {
+  std::lock_guard<std::mutex> l(mu_);
+  custom_[name] = value;
+}
+
+std::map<std::string, double> NodeStats::Custom() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return custom_;
+}
+
+}  // namespace trestle::core

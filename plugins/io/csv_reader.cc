@@ -1,0 +1,206 @@
+#include "csv_reader.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace trestle_io {
+
+void CsvReader::open(const std::string& path) {
+  file_.open(path);
+  line_ = 1;
+  blank_lines_ = 0;
+  marked_ = false;
+  file_.read_more();
+  const char* b = file_.begin();
+  if (file_.available() >= 3 && static_cast<unsigned char>(b[0]) == 0xEF &&
+      static_cast<unsigned char>(b[1]) == 0xBB && static_cast<unsigned char>(b[2]) == 0xBF)
+    file_.consume(3);
+}
+
+void CsvReader::set_mark() {
+  file_.set_mark();
+  mark_line_ = line_;
+  mark_blank_lines_ = blank_lines_;
+  marked_ = true;
+}
+
+void CsvReader::reset_to_mark() {
+  if (!marked_) return;
+  file_.reset_to_mark();
+  line_ = mark_line_;
+  blank_lines_ = mark_blank_lines_;
+  marked_ = false;
+}
+
+// Tokenizes one record starting at file_.begin(). Needs the whole record in the buffer
+// (kNeedMore otherwise, and the caller reads more and scans again from the start:
+// records cross a chunk boundary rarely, so the re-scan costs little).
+CsvReader::Scan CsvReader::scan() {
+  const char* b = file_.begin();
+  // A record must end within kMaxRecordBytes, however much is buffered: the limit
+  // does not depend on how reads fell.
+  const bool clipped = file_.available() > kMaxRecordBytes;
+  const size_t n = clipped ? kMaxRecordBytes : file_.available();
+  const bool eof = file_.at_eof() && !clipped;
+  const char d = delim_;
+  spans_.clear();
+  scratch_.clear();
+  error_ = nullptr;
+  int64_t nl = 0;
+  size_t i = 0;
+  for (;;) {
+    Span sp;
+    if (i < n && b[i] == '"') {
+      sp.quoted = true;
+      ++i;
+      const size_t seg = i;
+      bool escaped = false;
+      const size_t scratch_start = scratch_.size();
+      for (;;) {
+        const void* q = std::memchr(b + i, '"', n - i);
+        if (q == nullptr) return eof ? Scan::kUnterminated : Scan::kNeedMore;
+        const size_t qi = static_cast<size_t>(static_cast<const char*>(q) - b);
+        nl += std::count(b + i, b + qi, '\n');
+        if (qi + 1 >= n && !eof) return Scan::kNeedMore;  // "" or " then end of field?
+        if (qi + 1 < n && b[qi + 1] == '"') {
+          if (!escaped) scratch_.append(b + seg, qi + 1 - seg);
+          else scratch_.append(b + i, qi + 1 - i);
+          escaped = true;
+          i = qi + 2;
+          continue;
+        }
+        if (escaped) {
+          scratch_.append(b + i, qi - i);
+          sp.in_scratch = true;
+          sp.off = static_cast<uint32_t>(scratch_start);
+          sp.len = static_cast<uint32_t>(scratch_.size() - scratch_start);
+        } else {
+          sp.off = static_cast<uint32_t>(seg);
+          sp.len = static_cast<uint32_t>(qi - seg);
+        }
+        i = qi + 1;
+        break;
+      }
+      if (i < n && b[i] != d && b[i] != '\n' && b[i] != '\r') {
+        error_ = "a quoted field continues after its closing quote";
+        while (i < n && b[i] != d && b[i] != '\n' && b[i] != '\r') ++i;
+      }
+    } else {
+      const size_t s = i;
+      while (i < n) {
+        const char c = b[i];
+        if (c == d || c == '\n' || c == '\r') break;
+        ++i;
+      }
+      sp.off = static_cast<uint32_t>(s);
+      sp.len = static_cast<uint32_t>(i - s);
+    }
+    if (i == n && !eof) return Scan::kNeedMore;
+    spans_.push_back(sp);
+    if (i == n) {  // the last record has no line end
+      raw_len_ = consumed_ = n;
+      break;
+    }
+    const char c = b[i];
+    if (c == d) {
+      ++i;
+      continue;
+    }
+    raw_len_ = i;
+    if (c == '\r') {
+      if (i + 1 < n && b[i + 1] == '\n') i += 2;
+      else if (i + 1 == n && !eof) return Scan::kNeedMore;
+      else i += 1;
+    } else {
+      ++i;
+    }
+    ++nl;
+    consumed_ = i;
+    break;
+  }
+  newlines_ = nl;
+  if (raw_len_ == 0 && spans_.size() == 1 && !spans_[0].quoted) return Scan::kBlank;
+  return Scan::kRecord;
+}
+
+void CsvReader::reject_first_line(CsvRecord* rec, const char* why) {
+  rec->fields.clear();
+  rec->quoted.clear();
+  rec->line = line_;
+  rec->error = why;
+  const char* b = file_.begin();
+  const size_t n = file_.available();
+  const size_t window = std::min(n, kMaxRecordBytes);
+  const void* nlp = std::memchr(b, '\n', window);
+  if (nlp != nullptr || (file_.at_eof() && n == window)) {
+    size_t end = nlp ? static_cast<size_t>(static_cast<const char*>(nlp) - b) : n;
+    size_t raw = end;
+    if (raw > 0 && b[raw - 1] == '\r') --raw;
+    rec->raw = std::string_view(b, raw);
+    file_.consume(nlp ? end + 1 : end);
+    ++line_;
+    return;
+  }
+  // One physical line over the limit: keep its start for the dead letter and skip
+  // the rest chunk by chunk.
+  held_raw_.assign(b, std::min<size_t>(n, 64 * 1024));
+  held_raw_ += "...";
+  rec->raw = held_raw_;
+  skip_past_line_end();
+  ++line_;
+}
+
+void CsvReader::skip_past_line_end() {
+  for (;;) {
+    const char* p = file_.begin();
+    const size_t m = file_.available();
+    if (const void* q = std::memchr(p, '\n', m)) {
+      file_.consume(static_cast<size_t>(static_cast<const char*>(q) - p) + 1);
+      return;
+    }
+    file_.consume(m);
+    if (!file_.read_more()) return;
+  }
+}
+
+bool CsvReader::next(CsvRecord* rec) {
+  for (;;) {
+    if (file_.available() == 0 && !file_.read_more()) return false;
+    Scan r = scan();
+    if (r == Scan::kNeedMore) {
+      if (file_.available() >= kMaxRecordBytes || (marked_ && file_.bytes_since_mark() >= kMaxRecordBytes)) {
+        if (marked_) return false;  // ends a sample; read again after reset_to_mark()
+        reject_first_line(rec, "record exceeds the 32 MiB limit (an unterminated quoted field?)");
+        return true;
+      }
+      file_.read_more();
+      continue;
+    }
+    if (r == Scan::kUnterminated) {
+      reject_first_line(rec, "unterminated quoted field");
+      return true;
+    }
+    if (r == Scan::kBlank) {
+      file_.consume(consumed_);
+      line_ += newlines_;
+      ++blank_lines_;
+      continue;
+    }
+    const char* b = file_.begin();
+    rec->fields.resize(spans_.size());
+    rec->quoted.resize(spans_.size());
+    for (size_t k = 0; k < spans_.size(); ++k) {
+      const Span& s = spans_[k];
+      rec->fields[k] = std::string_view((s.in_scratch ? scratch_.data() : b) + s.off, s.len);
+      rec->quoted[k] = s.quoted ? 1 : 0;
+    }
+    rec->raw = std::string_view(b, raw_len_);
+    rec->line = line_;
+    rec->error = error_;
+    file_.consume(consumed_);
+    line_ += newlines_;
+    return true;
+  }
+}
+
+}  // namespace trestle_io

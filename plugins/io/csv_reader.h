@@ -1,0 +1,91 @@
+#pragma once
+// CsvReader: an RFC 4180 tokenizer that streams a file through FileReader.
+//
+// Quoted fields may hold delimiters, doubled quotes and line breaks; records end with
+// LF, CRLF or a lone CR; a leading UTF-8 BOM is skipped; the last record may lack a
+// line end. Lenient where no data is lost: a quote inside an unquoted field is kept
+// as a character. Blank lines are skipped and counted.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "file_reader.h"
+
+namespace trestle_io {
+
+struct CsvRecord {
+  std::vector<std::string_view> fields;  ///< unescaped values
+  std::vector<uint8_t> quoted;           ///< 1 where the field was quoted
+  std::string_view raw;                  ///< the record's text without its line end
+  int64_t line = 0;                      ///< physical 1-based line of its first line
+  /// A structural problem, or nullptr. For an unterminated quoted field (or a record
+  /// over kMaxRecordBytes) there are no fields, `raw` is the record's first physical
+  /// line and reading goes on at the line after it.
+  const char* error = nullptr;
+};
+
+class CsvReader {
+ public:
+  /// A record that is not complete after this many bytes is rejected (its first line)
+  /// and reading resumes at its second line, so one stray quote cannot make the
+  /// reader buffer the rest of the file.
+  static constexpr size_t kMaxRecordBytes = size_t{32} << 20;
+
+  explicit CsvReader(char delimiter) : delim_(delimiter) {}
+
+  /// Opens `path` (see FileReader::open for the errors) and skips a UTF-8 BOM.
+  void open(const std::string& path);
+
+  void close() { file_.close(); }
+
+  /// The next record, or false at end of input. The views in `rec` stay valid until
+  /// the next call of next(), reset_to_mark() or open().
+  bool next(CsvRecord* rec);
+
+  /// Bytes of the file consumed so far, and its size (0 when unknown).
+  uint64_t offset() const { return file_.offset(); }
+  uint64_t file_size() const { return file_.file_size(); }
+  /// Blank lines skipped so far.
+  int64_t blank_lines() const { return blank_lines_; }
+
+  /// Remembers the position; records read after it are kept buffered so that
+  /// reset_to_mark() can go back without reading the file again. While marked, a
+  /// record longer than kMaxRecordBytes ends input (next() returns false) instead.
+  void set_mark();
+  void reset_to_mark();
+  size_t bytes_since_mark() const { return file_.bytes_since_mark(); }
+
+ private:
+  enum class Scan { kRecord, kBlank, kNeedMore, kUnterminated };
+  struct Span {
+    uint32_t off = 0;
+    uint32_t len = 0;
+    bool in_scratch = false;
+    bool quoted = false;
+  };
+  Scan scan();
+  void reject_first_line(CsvRecord* rec, const char* why);
+  void skip_past_line_end();
+
+  char delim_;
+  FileReader file_;
+  int64_t line_ = 1;          // physical line of file_.begin()
+  int64_t blank_lines_ = 0;
+  int64_t mark_line_ = 1;
+  int64_t mark_blank_lines_ = 0;
+  bool marked_ = false;
+
+  // Result of the last scan().
+  std::vector<Span> spans_;
+  std::string scratch_;       // unescaped quoted fields that held doubled quotes
+  std::string held_raw_;      // raw text of an over-long line that left the buffer
+  size_t raw_len_ = 0;
+  size_t consumed_ = 0;
+  int64_t newlines_ = 0;
+  const char* error_ = nullptr;
+};
+
+}  // namespace trestle_io

@@ -1,0 +1,65 @@
+#include "csv_sink.h"
+
+namespace trestle_io {
+
+trestle::OperatorSpec CsvSink::spec() {
+  return trestle::OperatorSpec("csv_sink",
+                               "Writes rows to an RFC 4180 CSV file. Output goes to <path>.tmp-<pid> and is "
+                               "renamed over path at the final commit of a successful run; a failed run leaves "
+                               "no file at path.")
+      .param<std::string>("path", "CSV file to write (parent directories are created)").required()
+      .param<std::string>("delimiter", "field separator: one character (\"\\t\" for tab)", std::string(","))
+      .param<bool>("header", "write the column names as the first line", true)
+      .param<int64_t>("float_precision", "significant digits of floats (%.{p}g); 17 round-trips doubles exactly",
+                      int64_t{17})
+      .range(1, 17)
+      .input_doc("any columns")
+      .ordered_input()
+      .serial();
+}
+
+CsvSink::CsvSink(const trestle::Options& o)
+    : header_(o.get_or<bool>("header", true)), file_(o.get<std::string>("path")) {
+  if (file_.path().empty()) throw trestle::InvalidArgument("option \"path\" must not be empty");
+  std::string d = o.get_or<std::string>("delimiter", ",");
+  if (d == "\\t") d = "\t";
+  if (d.size() != 1) throw trestle::InvalidArgument("option \"delimiter\" must be one character, got \"" + d + "\"");
+  if (d[0] == '"' || d[0] == '\r' || d[0] == '\n')
+    throw trestle::InvalidArgument("option \"delimiter\" cannot be a quote or a line break");
+  format_.delimiter = d[0];
+  int64_t p = o.get_or<int64_t>("float_precision", 17);
+  if (p < 1 || p > 17)
+    throw trestle::InvalidArgument("option \"float_precision\" must be in [1, 17], got " + std::to_string(p));
+  format_.float_precision = static_cast<int>(p);
+}
+
+void CsvSink::open(const trestle::Schema& input) {
+  schema_ = input;
+  file_.check_writable();
+}
+
+void CsvSink::ensure_created() {
+  if (file_.created()) return;
+  file_.create();
+  if (header_) append_csv_header(file_.buffer(), schema_, format_.delimiter);
+}
+
+void CsvSink::write(const trestle::Batch& batch, trestle::Context&) {
+  if (file_.published()) throw trestle::Internal("csv_sink: write() after the final commit");
+  ensure_created();
+  // Flush what earlier batches left before adding this one: if the flush fails the
+  // host may retry this write, and the batch must not be in the buffer twice.
+  file_.flush_if_full();
+  append_csv_rows(file_.buffer(), batch, format_, 0, batch.num_rows());
+}
+
+void CsvSink::commit(bool final_commit, trestle::Context&) {
+  if (file_.published()) return;
+  ensure_created();
+  if (final_commit) file_.publish();
+  else file_.sync();
+}
+
+void CsvSink::close(trestle::Context&) { file_.discard(); }
+
+}  // namespace trestle_io

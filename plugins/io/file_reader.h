@@ -1,0 +1,69 @@
+#pragma once
+// FileReader: reads a file in large chunks into one reusable buffer, so that a parser
+// can look at the unconsumed bytes without copying them and memory stays bounded by
+// the chunk size plus the longest record (plus a sample, while a mark is set).
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace trestle_io {
+
+class FileReader {
+ public:
+  static constexpr size_t kChunkBytes = size_t{1} << 20;
+
+  FileReader() = default;
+  ~FileReader();
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+
+  /// Opens `path` for reading. Throws InvalidArgument naming the path when it does not
+  /// exist, is a directory or may not be read; Unavailable for other failures.
+  void open(const std::string& path);
+  bool is_open() const { return fd_ >= 0; }
+  const std::string& path() const { return path_; }
+
+  /// The buffered bytes not consumed yet: [begin(), end()). Invalidated by
+  /// read_more() and reset_to_mark().
+  const char* begin() const { return buf_.get() + pos_; }
+  const char* end() const { return buf_.get() + len_; }
+  size_t available() const { return len_ - pos_; }
+  void consume(size_t n) { pos_ += n; }
+
+  /// Appends at least one more byte after end(), keeping every unconsumed byte (and
+  /// every byte since the mark). Returns false at end of file. Throws Unavailable on a
+  /// read error, leaving the reader as it was.
+  bool read_more();
+  bool at_eof() const { return eof_; }
+
+  /// File offset of begin(), i.e. bytes consumed so far.
+  uint64_t offset() const { return base_offset_ + pos_; }
+  /// Size of a regular file; 0 when unknown (a pipe).
+  uint64_t file_size() const { return file_size_; }
+
+  /// While a mark is set nothing after it is discarded, so reset_to_mark() can go back
+  /// to it (used to sample rows at open and then read them again without re-reading).
+  void set_mark() { mark_ = pos_; }
+  void reset_to_mark();
+  void clear_mark() { mark_.reset(); }
+  size_t bytes_since_mark() const { return mark_ ? len_ - *mark_ : 0; }
+
+  void close();
+
+ private:
+  int fd_ = -1;
+  std::string path_;
+  std::unique_ptr<char[]> buf_;
+  size_t cap_ = 0;
+  size_t pos_ = 0;
+  size_t len_ = 0;
+  uint64_t base_offset_ = 0;  // file offset of buf_[0]
+  uint64_t file_size_ = 0;
+  bool eof_ = false;
+  std::optional<size_t> mark_;
+};
+
+}  // namespace trestle_io

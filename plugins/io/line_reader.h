@@ -1,0 +1,46 @@
+#pragma once
+// LineReader: streams the lines of a file (LF or CRLF ends, a final line without one,
+// a UTF-8 BOM skipped) through FileReader with bounded memory.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "file_reader.h"
+
+namespace trestle_io {
+
+struct Line {
+  std::string_view text;  ///< without its line end
+  int64_t number = 0;     ///< 1-based
+  bool too_long = false;  ///< over kMaxLineBytes: `text` is only its start
+};
+
+class LineReader {
+ public:
+  static constexpr size_t kMaxLineBytes = size_t{32} << 20;
+
+  void open(const std::string& path);
+  void close() { file_.close(); }
+  /// The next line, or false at end of input. The view stays valid until the next call
+  /// of next(), reset_to_mark() or open(). While marked, a line over kMaxLineBytes
+  /// ends input instead.
+  bool next(Line* line);
+
+  uint64_t offset() const { return file_.offset(); }
+  uint64_t file_size() const { return file_.file_size(); }
+
+  void set_mark();
+  void reset_to_mark();
+  size_t bytes_since_mark() const { return file_.bytes_since_mark(); }
+
+ private:
+  FileReader file_;
+  std::string held_;
+  int64_t line_ = 1;
+  int64_t mark_line_ = 1;
+  bool marked_ = false;
+};
+
+}  // namespace trestle_io

@@ -1,0 +1,45 @@
+// trestle validate FILE
+#include <iostream>
+
+#include "commands.h"
+#include "common_options.h"
+#include "exit_codes.h"
+#include "graph/planner.h"
+
+namespace po = boost::program_options;
+
+namespace trestle::cli {
+
+int ValidateCommand(const Args& args) {
+  CommonOptions common;
+  std::string file;
+  po::options_description desc("trestle validate options");
+  desc.add_options()("help,h", "show this help")("file", po::value(&file)->required(), "pipeline file");
+  common.AddPluginOptions(desc);
+  common.AddPipelineOptions(desc);
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  po::variables_map vm;
+  bool help = false;
+  if (!ParseArgs(args, desc, pos, vm, "usage: trestle validate FILE [options]", help)) return kExitUsage;
+  if (help) return kExitOk;
+
+  core::PluginRegistry registry = common.LoadRegistry();
+  auto validated = ValidateOrReport(file, common, registry, std::cerr);
+  if (!validated) return kExitInvalidPipeline;
+  // Opening every operator checks the schemas through the graph; nothing is read yet.
+  core::Diagnostics diags;
+  auto plan = core::BuildPlan(*validated, registry, &diags);
+  if (!plan.ok()) {
+    std::cerr << diags.ToString() << diags.size() << " error" << (diags.size() == 1 ? "" : "s") << " in " << file
+              << "\n";
+    return kExitInvalidPipeline;
+  }
+  size_t edges = 0;
+  for (const auto& n : (*plan)->nodes) edges += n->inputs.size();
+  std::cout << file << ": valid (pipeline \"" << (*plan)->pipeline << "\", " << (*plan)->nodes.size() << " nodes, "
+            << edges << " edges)\n";
+  return kExitOk;
+}
+
+}  // namespace trestle::cli

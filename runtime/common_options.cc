@@ -1,0 +1,79 @@
+#include "common_options.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include <gflags/gflags.h>
+
+#include "plugin/search_path.h"
+
+namespace po = boost::program_options;
+
+namespace trestle::cli {
+
+void CommonOptions::AddPluginOptions(po::options_description& d) {
+  d.add_options()("plugin-path", po::value(&plugin_path)->composing(),
+                  "directory to load plugins from (repeatable; searched before TRESTLE_PLUGIN_PATH and the "
+                  "install location)")(
+      "allow-insecure-plugins", po::bool_switch(&allow_insecure_plugins),
+      "load plugin libraries even when they or their directory are writable by others");
+}
+
+void CommonOptions::AddPipelineOptions(po::options_description& d) {
+  d.add_options()("set", po::value(&overrides)->composing(),
+                  "override an option: NODE.OPTION=VALUE (repeatable; VALUE is YAML, e.g. [a,b])");
+}
+
+core::PluginRegistry CommonOptions::LoadRegistry() const {
+  return core::PluginRegistry::Load(core::PluginSearchPath(plugin_path, std::getenv("TRESTLE_PLUGIN_PATH")),
+                                    allow_insecure_plugins);
+}
+
+std::optional<core::ValidatedPipeline> ValidateOrReport(const std::string& file, const CommonOptions& common,
+                                                        const core::PluginRegistry& registry, std::ostream& err) {
+  core::LoadOptions lo;
+  lo.overrides = common.overrides;
+  core::Diagnostics diags;
+  auto v = core::ValidatePipelineFile(file, lo, registry, &diags);
+  if (v.ok()) return std::move(v).value();
+  err << diags.ToString();
+  if (diags.empty()) err << v.status().message() << "\n";
+  bool unknown_operator = false;
+  for (const auto& d : diags.list()) unknown_operator |= d.message.find("unknown operator") != std::string::npos;
+  if (unknown_operator && !registry.Refusals().empty()) {
+    err << "note: " << registry.Refusals().size() << " plugin librar"
+        << (registry.Refusals().size() == 1 ? "y was" : "ies were") << " refused:\n";
+    for (const auto& r : registry.Refusals()) err << "  " << r.status.message() << "\n";
+  }
+  err << diags.size() << " error" << (diags.size() == 1 ? "" : "s") << " in " << file << "\n";
+  return std::nullopt;
+}
+
+bool ParseArgs(const std::vector<std::string>& args, const po::options_description& desc,
+               const po::positional_options_description& pos, po::variables_map& vm, const std::string& usage,
+               bool& help) {
+  try {
+    po::parsed_options parsed = po::command_line_parser(args).options(desc).positional(pos).allow_unregistered().run();
+    po::store(parsed, vm);
+    // Options the subcommand does not know are glog's and tuning flags, set through gflags.
+    for (const std::string& raw : po::collect_unrecognized(parsed.options, po::exclude_positional)) {
+      std::string flag = raw.substr(raw.find_first_not_of('-'));
+      std::string name = flag.substr(0, flag.find('='));
+      std::string value = flag.find('=') == std::string::npos ? "true" : flag.substr(flag.find('=') + 1);
+      if (raw.rfind("--", 0) != 0 || gflags::SetCommandLineOption(name.c_str(), value.c_str()).empty())
+        throw po::unknown_option(raw);
+    }
+    help = vm.count("help") > 0;
+    if (help) {
+      std::cout << usage << "\n\n" << desc << "\n";
+      return true;
+    }
+    po::notify(vm);
+    return true;
+  } catch (const po::error& e) {
+    std::cerr << "trestle: " << e.what() << "\n" << usage << "\n\n" << desc << "\n";
+    return false;
+  }
+}
+
+}  // namespace trestle::cli

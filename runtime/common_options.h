@@ -1,0 +1,40 @@
+#pragma once
+/// Options every subcommand that touches plugins or pipeline files shares, and the
+/// helpers that turn them into a plugin registry and a validated pipeline.
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "config/validate.h"
+#include "plugin/registry.h"
+
+namespace trestle::cli {
+
+struct CommonOptions {
+  std::vector<std::string> plugin_path;
+  bool allow_insecure_plugins = false;
+  std::vector<std::string> overrides;
+
+  /// Adds --plugin-path and --allow-insecure-plugins.
+  void AddPluginOptions(boost::program_options::options_description& d);
+  /// Adds --set.
+  void AddPipelineOptions(boost::program_options::options_description& d);
+  core::PluginRegistry LoadRegistry() const;
+};
+
+/// Validates `file` against `registry`, printing every diagnostic to `err`. Notes
+/// refused plugin libraries when an operator is unknown.
+std::optional<core::ValidatedPipeline> ValidateOrReport(const std::string& file, const CommonOptions& common,
+                                                        const core::PluginRegistry& registry, std::ostream& err);
+
+/// Parses a subcommand's arguments. Returns false (after printing the problem and the
+/// usage to stderr) on a usage error; sets `help` when --help was asked for.
+bool ParseArgs(const std::vector<std::string>& args, const boost::program_options::options_description& desc,
+               const boost::program_options::positional_options_description& pos,
+               boost::program_options::variables_map& vm, const std::string& usage, bool& help);
+
+}  // namespace trestle::cli

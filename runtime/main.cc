@@ -1,0 +1,48 @@
+// trestle: run, validate and inspect ML pipelines built from plugin operators.
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+
+#include "commands.h"
+#include "exit_codes.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: trestle <command> [options]
+
+commands:
+  run FILE              run a pipeline to the end (or until SIGTERM/SIGINT drains it)
+  validate FILE         check a pipeline file, its options and schemas; exit 78 when invalid
+  graph FILE            draw a pipeline (--format text|dot|mermaid)
+  plugins list          the plugin libraries found, with versions, ABI and sha256
+  plugins inspect [OP]  an operator's parameters, role, threading and schema
+  version               versions of trestle and its plugin ABI
+
+`trestle <command> --help` describes a command's options. Options a command does not
+know are passed to glog (e.g. --v=1, --logtostderr=0, --log_dir=DIR).)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  FLAGS_logtostderr = true;
+  FLAGS_colorlogtostderr = true;
+  google::InitGoogleLogging(argv[0]);
+  using namespace trestle::cli;
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    (argc < 2 ? std::cerr : std::cout) << kUsage << "\n";
+    return argc < 2 ? kExitUsage : kExitOk;
+  }
+  std::string cmd = argv[1];
+  Args args(argv + 2, argv + argc);
+  if (cmd == "run") return RunCommand(args);
+  if (cmd == "validate") return ValidateCommand(args);
+  if (cmd == "graph") return GraphCommand(args);
+  if (cmd == "plugins") return PluginsCommand(args);
+  if (cmd == "version" || cmd == "--version") return VersionCommand(args);
+  std::cerr << "trestle: unknown command \"" << cmd << "\"\n\n" << kUsage << "\n";
+  return kExitUsage;
+}

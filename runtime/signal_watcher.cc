@@ -1,0 +1,66 @@
+#include "signal_watcher.h"
+
+#include <chrono>
+#include <csignal>
+
+#include <glog/logging.h>
+
+namespace trestle::cli {
+
+namespace {
+sigset_t WatchedSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+}  // namespace
+
+SignalWatcher::SignalWatcher() {
+  sigset_t set = WatchedSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+SignalWatcher::~SignalWatcher() { Stop(); }
+
+void SignalWatcher::Start(Actions actions, double drain_timeout_s) {
+  actions_ = std::move(actions);
+  thread_ = std::thread([this, drain_timeout_s] { Loop(drain_timeout_s); });
+}
+
+void SignalWatcher::Stop() {
+  done_.store(true);
+  if (thread_.joinable()) thread_.join();
+}
+
+void SignalWatcher::Loop(double drain_timeout_s) {
+  const sigset_t set = WatchedSignals();
+  std::chrono::steady_clock::time_point drain_deadline{};
+  bool timed_out = false;
+  while (!done_.load()) {
+    timespec tick{0, 100 * 1000 * 1000};
+    int sig = sigtimedwait(&set, nullptr, &tick);
+    if (sig > 0) {
+      int n = ++seen_;
+      if (n == 1) {
+        LOG(WARNING) << "received " << strsignal(sig) << ": draining (at most " << drain_timeout_s
+                     << " s); send it again to abort";
+        drain_deadline = std::chrono::steady_clock::now() +
+                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                             std::chrono::duration<double>(drain_timeout_s));
+        actions_.drain();
+      } else if (n == 2) {
+        LOG(WARNING) << "received " << strsignal(sig) << " again: aborting";
+        actions_.abort("aborted by a second signal");
+      }
+    }
+    if (seen_.load() == 1 && !timed_out && std::chrono::steady_clock::now() > drain_deadline) {
+      timed_out = true;
+      LOG(ERROR) << "drain did not finish within " << drain_timeout_s << " s: aborting";
+      actions_.abort("drain time-out exceeded");
+    }
+  }
+}
+
+}  // namespace trestle::cli

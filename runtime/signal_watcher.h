@@ -1,0 +1,35 @@
+#pragma once
+/// SignalWatcher: turns SIGINT/SIGTERM into a drain and a second one into an abort,
+/// and aborts when the drain takes longer than its time limit. Construct it before any
+/// other thread starts: it blocks the signals in the calling thread, so every thread
+/// created afterwards inherits the mask and only the watcher's sigtimedwait sees them.
+
+#include <atomic>
+#include <functional>
+#include <thread>
+
+namespace trestle::cli {
+
+class SignalWatcher {
+ public:
+  struct Actions {
+    std::function<void()> drain;                   ///< first signal
+    std::function<void(const char* why)> abort;    ///< second signal or drain time-out
+  };
+  SignalWatcher();
+  ~SignalWatcher();
+  /// Starts watching; `drain_timeout_s` counts from the first signal.
+  void Start(Actions actions, double drain_timeout_s);
+  /// Stops watching (the run ended). Idempotent.
+  void Stop();
+  int signals_seen() const { return seen_.load(); }
+
+ private:
+  void Loop(double drain_timeout_s);
+  Actions actions_;
+  std::atomic<bool> done_{false};
+  std::atomic<int> seen_{0};
+  std::thread thread_;
+};
+
+}  // namespace trestle::cli
