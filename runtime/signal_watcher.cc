@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 
 #include <glog/logging.h>
 
@@ -36,8 +37,11 @@ void SignalWatcher::Stop() {
 
 void SignalWatcher::Loop(double drain_timeout_s) {
   const sigset_t set = WatchedSignals();
-  std::chrono::steady_clock::time_point drain_deadline{};
-  bool timed_out = false;
+  std::chrono::steady_clock::time_point drain_deadline{}, abort_deadline{};
+  bool timed_out = false, aborted = false;
+  // After an abort, operators have this long to return before the process exits
+  // without them (an operator that ignores cancellation must not keep it alive).
+  const auto abort_grace = std::chrono::seconds(10);
   while (!done_.load()) {
     timespec tick{0, 100 * 1000 * 1000};
     int sig = sigtimedwait(&set, nullptr, &tick);
@@ -53,12 +57,20 @@ void SignalWatcher::Loop(double drain_timeout_s) {
       } else if (n == 2) {
         LOG(WARNING) << "received " << strsignal(sig) << " again: aborting";
         actions_.abort("aborted by a second signal");
+        aborted = true;
+        abort_deadline = std::chrono::steady_clock::now() + abort_grace;
       }
     }
     if (seen_.load() == 1 && !timed_out && std::chrono::steady_clock::now() > drain_deadline) {
       timed_out = true;
       LOG(ERROR) << "drain did not finish within " << drain_timeout_s << " s: aborting";
       actions_.abort("drain time-out exceeded");
+      aborted = true;
+      abort_deadline = std::chrono::steady_clock::now() + abort_grace;
+    }
+    if (aborted && std::chrono::steady_clock::now() > abort_deadline) {
+      LOG(ERROR) << "operators did not stop within 10 s of the abort: exiting without them";
+      std::_Exit(1);
     }
   }
 }
