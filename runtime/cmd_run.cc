@@ -12,7 +12,6 @@
 #include "exec/flow_runner.h"
 #include "exec/run_report.h"
 #include "exit_codes.h"
-#include "graph/planner.h"
 #include "progress_display.h"
 #include "signal_watcher.h"
 
@@ -59,15 +58,8 @@ int RunCommand(const Args& args) {
 
   core::PluginRegistry registry = common.LoadRegistry();
   for (const auto& r : registry.Refusals()) LOG(WARNING) << "plugin refused: " << r.status.message();
-  auto validated = ValidateOrReport(file, common, registry, std::cerr);
-  if (!validated) return kExitInvalidPipeline;
-  core::Diagnostics diags;
-  auto plan = core::BuildPlan(*validated, registry, &diags);
-  if (!plan.ok()) {
-    std::cerr << diags.ToString() << diags.size() << " error" << (diags.size() == 1 ? "" : "s") << " in " << file
-              << "\n";
-    return kExitInvalidPipeline;
-  }
+  std::unique_ptr<core::Plan> plan = PlanOrReport(file, common, registry, std::cerr);
+  if (!plan) return kExitInvalidPipeline;
 
   const std::string run_id = NewRunId();
   if (run_dir.empty()) run_dir = (std::filesystem::path(state_dir) / "runs" / run_id).string();
@@ -77,10 +69,10 @@ int RunCommand(const Args& args) {
     std::cerr << "trestle: cannot create run directory " << run_dir << ": " << ec.message() << "\n";
     return kExitRunFailed;
   }
-  core::FlowRunner runner(plan->get(), core::RunOptions{run_id, run_dir});
+  core::FlowRunner runner(plan.get(), core::RunOptions{run_id, run_dir});
   signals.Start({[&] { runner.RequestStop(); }, [&](const char* why) { runner.Abort(why); }},
-                (*plan)->exec.drain_timeout_s);
-  LOG(INFO) << "run " << run_id << " of pipeline \"" << (*plan)->pipeline << "\" started; run directory " << run_dir;
+                plan->exec.drain_timeout_s);
+  LOG(INFO) << "run " << run_id << " of pipeline \"" << plan->pipeline << "\" started; run directory " << run_dir;
   core::Status status;
   {
     ProgressDisplay progress(&runner);
@@ -88,7 +80,7 @@ int RunCommand(const Args& args) {
   }
   signals.Stop();
 
-  nlohmann::json report = core::BuildRunReport(**plan, runner, run_id, status);
+  nlohmann::json report = core::BuildRunReport(*plan, runner, run_id, status);
   core::Status w = core::WriteJsonFile((std::filesystem::path(run_dir) / "report.json").string(), report);
   if (w.ok() && !report_path.empty()) w = core::WriteJsonFile(report_path, report);
   if (!w.ok()) LOG(ERROR) << w.ToString();

@@ -4,7 +4,6 @@
 #include "commands.h"
 #include "common_options.h"
 #include "exit_codes.h"
-#include "graph/planner.h"
 
 namespace po = boost::program_options;
 
@@ -25,19 +24,11 @@ int ValidateCommand(const Args& args) {
   if (help) return kExitOk;
 
   core::PluginRegistry registry = common.LoadRegistry();
-  auto validated = ValidateOrReport(file, common, registry, std::cerr);
-  if (!validated) return kExitInvalidPipeline;
-  // Opening every operator checks the schemas through the graph; nothing is read yet.
-  core::Diagnostics diags;
-  auto plan = core::BuildPlan(*validated, registry, &diags);
-  if (!plan.ok()) {
-    std::cerr << diags.ToString() << diags.size() << " error" << (diags.size() == 1 ? "" : "s") << " in " << file
-              << "\n";
-    return kExitInvalidPipeline;
-  }
+  std::unique_ptr<core::Plan> plan = PlanOrReport(file, common, registry, std::cerr);
+  if (!plan) return kExitInvalidPipeline;
   size_t edges = 0;
-  for (const auto& n : (*plan)->nodes) edges += n->inputs.size();
-  std::cout << file << ": valid (pipeline \"" << (*plan)->pipeline << "\", " << (*plan)->nodes.size() << " nodes, "
+  for (const auto& n : plan->nodes) edges += n->inputs.size();
+  std::cout << file << ": valid (pipeline \"" << plan->pipeline << "\", " << plan->nodes.size() << " nodes, "
             << edges << " edges)\n";
   return kExitOk;
 }

@@ -5,6 +5,7 @@
 
 #include <gflags/gflags.h>
 
+#include "graph/planner.h"
 #include "plugin/search_path.h"
 
 namespace po = boost::program_options;
@@ -47,6 +48,17 @@ std::optional<core::ValidatedPipeline> ValidateOrReport(const std::string& file,
   }
   err << diags.size() << " error" << (diags.size() == 1 ? "" : "s") << " in " << file << "\n";
   return std::nullopt;
+}
+
+std::unique_ptr<core::Plan> PlanOrReport(const std::string& file, const CommonOptions& common,
+                                         const core::PluginRegistry& registry, std::ostream& err) {
+  auto validated = ValidateOrReport(file, common, registry, err);
+  if (!validated) return nullptr;
+  core::Diagnostics diags;
+  auto plan = core::BuildPlan(*validated, registry, &diags);
+  if (plan.ok()) return std::move(plan).value();
+  err << diags.ToString() << diags.size() << " error" << (diags.size() == 1 ? "" : "s") << " in " << file << "\n";
+  return nullptr;
 }
 
 bool ParseArgs(const std::vector<std::string>& args, const po::options_description& desc,

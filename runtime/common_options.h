@@ -3,6 +3,7 @@
 /// helpers that turn them into a plugin registry and a validated pipeline.
 
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include <boost/program_options.hpp>
 
 #include "config/validate.h"
+#include "graph/plan.h"
 #include "plugin/registry.h"
 
 namespace trestle::cli {
@@ -30,6 +32,12 @@ struct CommonOptions {
 /// refused plugin libraries when an operator is unknown.
 std::optional<core::ValidatedPipeline> ValidateOrReport(const std::string& file, const CommonOptions& common,
                                                         const core::PluginRegistry& registry, std::ostream& err);
+
+/// Validates `file` and builds its plan (creating and opening every operator, which
+/// checks the schemas through the graph). Prints every problem to `err` and returns
+/// null when the pipeline is invalid.
+std::unique_ptr<core::Plan> PlanOrReport(const std::string& file, const CommonOptions& common,
+                                         const core::PluginRegistry& registry, std::ostream& err);
 
 /// Parses a subcommand's arguments. Returns false (after printing the problem and the
 /// usage to stderr) on a usage error; sets `help` when --help was asked for.
