@@ -83,19 +83,28 @@ inline std::string to_json(const OptionValue& v) {
     std::string operator()(const std::string& s) const { return json_quote(s); }
     std::string operator()(const StringList& l) const {
       std::string o = "[";
-      for (size_t i = 0; i < l.size(); ++i) o += (i ? "," : "") + json_quote(l[i]);
+      for (size_t i = 0; i < l.size(); ++i) {
+        if (i) o += ',';
+        o += json_quote(l[i]);
+      }
       return o + "]";
     }
     std::string operator()(const DoubleList& l) const {
       std::string o = "[";
-      for (size_t i = 0; i < l.size(); ++i) o += (i ? "," : "") + json_number(l[i]);
+      for (size_t i = 0; i < l.size(); ++i) {
+        if (i) o += ',';
+        o += json_number(l[i]);
+      }
       return o + "]";
     }
     std::string operator()(const StringMap& m) const {
       std::string o = "{";
       bool first = true;
       for (const auto& [k, vs] : m) {
-        o += (first ? "" : ",") + json_quote(k) + ":" + (*this)(vs);
+        if (!first) o += ',';
+        o += json_quote(k);
+        o += ':';
+        o += (*this)(vs);
         first = false;
       }
       return o + "}";
