@@ -1,5 +1,6 @@
 // trestle graph FILE --format text|dot|mermaid
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "commands.h"
@@ -35,11 +36,10 @@ std::string Dot(const std::string& title, const std::vector<GraphNode>& nodes) {
 std::string Mermaid(const std::vector<GraphNode>& nodes) {
   std::ostringstream o;
   o << "flowchart LR\n";
-  auto id = [](const std::string& s) {
-    std::string r;
-    for (char c : s) r += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-    return r;
-  };
+  // Ids by position: names that differ only in punctuation must stay apart.
+  std::map<std::string, std::string> ids;
+  for (size_t i = 0; i < nodes.size(); ++i) ids[nodes[i].name] = "n" + std::to_string(i);
+  auto id = [&](const std::string& name) { return ids[name]; };
   for (const auto& n : nodes) {
     std::string label = "\"" + n.name + "<br/>" + n.type + "\"";
     if (n.role == "source") o << "  " << id(n.name) << "[/" << label << "/]\n";
