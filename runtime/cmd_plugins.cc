@@ -74,10 +74,12 @@ int Inspect(const Args& args) {
 int PluginsCommand(const Args& args) {
   if (!args.empty() && args[0] == "list") return List(Args(args.begin() + 1, args.end()));
   if (!args.empty() && args[0] == "inspect") return Inspect(Args(args.begin() + 1, args.end()));
-  std::ostream& out = args.empty() ? std::cerr : std::cout;
+  const bool help = !args.empty() && (args[0] == "--help" || args[0] == "-h");
+  std::ostream& out = help ? std::cout : std::cerr;
+  if (!help && !args.empty()) out << "trestle: unknown plugins subcommand \"" << args[0] << "\"\n";
   out << "usage: trestle plugins list [--plugin-path DIR]\n"
          "       trestle plugins inspect [OPERATOR...] [--format text|markdown] [--plugin-path DIR]\n";
-  return !args.empty() && (args[0] == "--help" || args[0] == "-h") ? kExitOk : kExitUsage;
+  return help ? kExitOk : kExitUsage;
 }
 
 }  // namespace trestle::cli
