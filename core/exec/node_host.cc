@@ -47,17 +47,28 @@ struct HostApiImpl {
       LOG(WARNING) << Tag(c) << "rejected record at " << loc << ": " << why;
       return;
     }
-    Status st = n.dead_letters->WriteRecord(n.node, rec, loc, CodeFromAbi(code), why);
-    if (!st.ok() && n.run) n.run->Fail(st);
-    if (n.stats) n.stats->dead_lettered.fetch_add(1);
+    if (n.stats) n.stats->errors_by_code[static_cast<size_t>(CodeFromAbi(code)) % 8].fetch_add(1);
+    if (n.on_error == ErrorPolicy::kFail) {
+      if (n.run) n.run->Fail(Status(CodeFromAbi(code), "node \"" + n.node + "\": " + loc + ": " + why));
+      return;
+    }
+    const bool skip = n.on_error == ErrorPolicy::kSkip;
+    if (!skip) {
+      Status st = n.dead_letters->WriteRecord(n.node, rec, loc, CodeFromAbi(code), why);
+      if (!st.ok() && n.run) n.run->Fail(st);
+    }
+    if (n.stats) (skip ? n.stats->skipped : n.stats->dead_lettered).fetch_add(1);
     if (n.accounting && n.source_index >= 0) {
       n.accounting->AddRead(n.source_index, 1);
-      n.accounting->AddDeadLettered(n.source_index, n.node_index, 1);
+      if (skip) n.accounting->AddSkipped(n.source_index, n.node_index, 1);
+      else n.accounting->AddDeadLettered(n.source_index, n.node_index, 1);
     }
   }
   static int32_t Cancelled(void* self) {
     const CallContext& c = C(self);
-    return c.node_->run && c.node_->run->cancelled() ? 1 : 0;
+    // Operators are asked to stop on a drain too (sources stop reading); the engine
+    // itself keeps retrying through a drain, so it uses RunState::cancelled().
+    return c.node_->run && (c.node_->run->stopping() || c.node_->run->cancelled()) ? 1 : 0;
   }
   static void Progress(void* self, double done, double total) {
     const CallContext& c = C(self);

@@ -19,6 +19,10 @@ namespace trestle::core {
 
 class RowAccounting;
 
+/// What a node does with rows it cannot process (DESIGN.md "Errors").
+enum class ErrorPolicy { kDeadLetter, kSkip, kFail };
+std::string ErrorPolicyName(ErrorPolicy p);
+
 /// Progress of one source through its input (set by the source, read by the CLI).
 struct SourceProgress {
   std::atomic<double> done{0}, total{0};
@@ -34,6 +38,7 @@ struct NodeHost {
   RowAccounting* accounting = nullptr;  ///< not owned; for source record rejects
   SourceProgress* progress = nullptr;   ///< sources only
   int source_index = -1;                ///< sources only: the node index of the source
+  ErrorPolicy on_error = ErrorPolicy::kDeadLetter;
 };
 
 struct Rejection {

@@ -1,5 +1,7 @@
 #include "exec/operator_instance.h"
 
+#include <glog/logging.h>
+
 #include "trestle/options.hpp"
 
 namespace trestle::core {
@@ -66,7 +68,12 @@ Result<std::unique_ptr<OperatorInstance>> OperatorInstance::Make(const Registere
 }
 
 OperatorInstance::~OperatorInstance() {
-  if (instance_ != nullptr) def_->lifecycle->destroy(instance_);
+  if (instance_ == nullptr) return;
+  // close() is part of the contract even when no batch flowed (validate) or the run
+  // failed; a sink without a final commit discards what it wrote.
+  Status st = Close();
+  if (!st.ok()) LOG(WARNING) << "[" << node_->pipeline << "/" << node_->node << "] close: " << st.ToString();
+  def_->lifecycle->destroy(instance_);
 }
 
 Result<trestle::Schema> OperatorInstance::Open(const trestle::Schema* input) {

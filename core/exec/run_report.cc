@@ -34,7 +34,8 @@ nlohmann::json NodeJson(const PlannedNode& n) {
                       {"skipped", s.skipped.load()},
                       {"retries", s.retries.load()},
                       {"errors", errors},
-                      {"latency_seconds_sum", s.latency.Sum()}};
+                      {"latency_seconds_sum", s.latency.Sum()},
+                      {"options", n.options_redacted}};
   auto custom = s.Custom();
   if (!custom.empty()) j["metrics"] = custom;
   return j;
@@ -63,6 +64,7 @@ nlohmann::json BuildRunReport(const Plan& plan, const FlowRunner& runner, const 
                       {"nodes", nodes},
                       {"accounting", runner.accounting().ToJson()},
                       {"dead_letters", {{"path", runner.dead_letter_path()}, {"rows", runner.dead_letters_written()}}}};
+  if (!runner.MonitorSkips().empty()) j["monitor_skipped_batches"] = runner.MonitorSkips();
   if (!status.ok()) j["error"] = {{"code", CodeName(status.code())}, {"message", status.message()}};
   return j;
 }

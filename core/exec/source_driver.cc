@@ -50,11 +50,8 @@ void SourceDriver::Pump(const std::function<void(BatchMessage)>& emit, const Bat
     stats.latency.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     if (!st.ok()) {
       stats.errors_by_code[static_cast<size_t>(st.code()) % 8].fetch_add(1);
-      if (st.code() == Code::kDataError && node_->on_error != ErrorPolicy::kFail) {
-        // The source could not make this batch; it dead-letters its bad records itself.
-        LOG(WARNING) << "[" << node_->host->pipeline << "/" << node_->name << "] " << st.ToString();
-        continue;
-      }
+      // A batch the source could not make has no rows to dead-letter (sources reject
+      // bad records one by one through the host), so any failure here fails the run.
       run_->Fail(st.WithContext("node \"" + node_->name + "\" (operator " + node_->type + " from plugin " +
                                 node_->plugin_name + " " + node_->plugin_version + ")"));
       break;

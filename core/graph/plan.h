@@ -21,9 +21,6 @@
 
 namespace trestle::core {
 
-enum class ErrorPolicy { kDeadLetter, kSkip, kFail };
-std::string ErrorPolicyName(ErrorPolicy p);
-
 struct PlannedNode {
   std::string name;
   std::string type;

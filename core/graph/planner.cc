@@ -100,6 +100,7 @@ Result<std::unique_ptr<Plan>> BuildPlan(const ValidatedPipeline& validated, cons
     node.host->node = node.name;
     node.host->node_index = i;
     node.host->stats = node.stats.get();
+    node.host->on_error = node.on_error;
 
     int parallel = 1;
     bool transforms = node.info.role == Role::kTransform || node.info.role == Role::kModel;

@@ -96,10 +96,20 @@ std::vector<nlohmann::json> CliTest::ReadJsonLines(const std::string& relative) 
   std::vector<nlohmann::json> out;
   for (const auto& line : Lines(relative)) {
     nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded()) ADD_FAILURE() << "not a JSON line in " << relative << ": " << line;
-    else out.push_back(std::move(j));
+    if (j.is_discarded()) {
+      ADD_FAILURE() << "not a JSON line in " << relative << ": " << line;
+    } else {
+      out.push_back(std::move(j));
+    }
   }
   return out;
+}
+
+nlohmann::json CliTest::ReportNode(nlohmann::json report, const std::string& name) const {
+  for (auto n : report["nodes"])
+    if (n["name"] == name) return n;
+  ADD_FAILURE() << "no node \"" << name << "\" in the report: " << report.dump();
+  return nlohmann::json::object();
 }
 
 std::vector<std::string> CliTest::List(const std::string& relative) const {

@@ -48,6 +48,9 @@ class CliTest : public ::testing::Test {
   nlohmann::json ReadJson(const std::string& relative) const;
   /// Parses every line of a JSON-lines file.
   std::vector<nlohmann::json> ReadJsonLines(const std::string& relative) const;
+  /// The entry of node `name` in a run report's "nodes" (a test failure if absent).
+  /// Takes the report by value: operator[] on a const json lacking a key is undefined.
+  nlohmann::json ReportNode(nlohmann::json report, const std::string& name) const;
   /// Names of the entries of dir()/relative.
   std::vector<std::string> List(const std::string& relative) const;
 
@@ -65,9 +68,11 @@ class CliTest : public ::testing::Test {
 };
 
 /// Asserts a normal exit with `code`, printing the output otherwise.
-#define EXPECT_EXIT_CODE(result, code) \
-  EXPECT_TRUE(!(result).timed_out && (result).exit_code == (code)) << "expected exit " << (code) << ", got " << (result).Describe()
-#define ASSERT_EXIT_CODE(result, code) \
-  ASSERT_TRUE(!(result).timed_out && (result).exit_code == (code)) << "expected exit " << (code) << ", got " << (result).Describe()
+#define EXPECT_EXIT_CODE(result, code)                             \
+  EXPECT_TRUE(!(result).timed_out && (result).exit_code == (code)) \
+      << "expected exit " << (code) << ", got " << (result).Describe()
+#define ASSERT_EXIT_CODE(result, code)                             \
+  ASSERT_TRUE(!(result).timed_out && (result).exit_code == (code)) \
+      << "expected exit " << (code) << ", got " << (result).Describe()
 
 }  // namespace trestle::clitest

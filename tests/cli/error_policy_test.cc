@@ -10,15 +10,17 @@ namespace {
 
 class ErrorPolicyTest : public CliTest {
  protected:
-  // seq (sequence) -> t (scripted with `options`, plus node keys `extra`) -> out.
-  void WritePipeline(const std::string& options, const std::string& extra = "",
-                     const std::string& sink = "type: jsonl_sink\n    options: {path: out/rows.jsonl}",
-                     const std::string& execution = "{batch_rows: 10}") {
-    std::string yaml = "pipeline: scripted-run\nnodes:\n"
-                       "  - name: seq\n    type: sequence\n    options: {rows: 100}\n"
-                       "  - name: t\n    type: scripted\n    inputs: [seq]\n    options: " + options + "\n";
+  // seq (sequence) -> t (scripted with `options`, plus node keys `extra`) -> out (jsonl).
+  void WritePipeline(const std::string& options, const std::string& extra = "") {
+    std::string yaml =
+        "pipeline: scripted-run\nnodes:\n"
+        "  - name: seq\n    type: sequence\n    options: {rows: 100}\n"
+        "  - name: t\n    type: scripted\n    inputs: [seq]\n    options: " +
+        options + "\n";
     if (!extra.empty()) yaml += "    " + extra + "\n";
-    yaml += "  - name: out\n    inputs: [t]\n    " + sink + "\nexecution: " + execution + "\n";
+    yaml +=
+        "  - name: out\n    type: jsonl_sink\n    inputs: [t]\n    options: {path: out/rows.jsonl}\n"
+        "execution: {batch_rows: 10}\n";
     Write("p.yaml", yaml);
   }
 
@@ -31,17 +33,8 @@ class ErrorPolicyTest : public CliTest {
     return ids;
   }
 
-  nlohmann::json Node(const nlohmann::json& report, const std::string& name) {
-    for (auto n : report["nodes"])
-      if (n["name"] == name) return n;
-    ADD_FAILURE() << "no node " << name << " in the report";
-    return nlohmann::json::object();
-  }
-
-  nlohmann::json Path(const nlohmann::json& report) {
-    nlohmann::json r = report;
-    return r["accounting"]["sources"]["seq"]["paths"]["out"];
-  }
+  // The accounting of the one path, seq -> out.
+  nlohmann::json SeqToOut(nlohmann::json report) { return report["accounting"]["sources"]["seq"]["paths"]["out"]; }
 };
 
 std::vector<int64_t> IdsExcept(const std::function<bool(int64_t)>& dropped) {
@@ -77,15 +70,15 @@ TEST_F(ErrorPolicyTest, RejectedRowsAreDeadLetteredWithTheirContent) {
   }
   for (int64_t id = 0; id < 100; id += 10) EXPECT_EQ(by_id.count(id), 1u) << "id " << id;
 
-  nlohmann::json path = Path(report);
+  nlohmann::json path = SeqToOut(report);
   EXPECT_EQ(report["accounting"]["balanced"], true);
   EXPECT_EQ(report["accounting"]["sources"]["seq"]["read"], 100);
   EXPECT_EQ(path["reached"], 90);
   EXPECT_EQ(path["dead_lettered"], 10);
   EXPECT_EQ(path["filtered"], 0);
   EXPECT_EQ(path["skipped"], 0);
-  EXPECT_EQ(Node(report, "t")["dead_lettered"], 10);
-  EXPECT_EQ(Node(report, "t")["errors"]["DATA_ERROR"], 10);
+  EXPECT_EQ(ReportNode(report, "t")["dead_lettered"], 10);
+  EXPECT_EQ(ReportNode(report, "t")["errors"]["DATA_ERROR"], 10);
 }
 
 TEST_F(ErrorPolicyTest, SkipCountsRowsAndWritesNoDeadLetters) {
@@ -96,12 +89,12 @@ TEST_F(ErrorPolicyTest, SkipCountsRowsAndWritesNoDeadLetters) {
   EXPECT_FALSE(Exists("run/dead_letter.jsonl"));
   nlohmann::json report = ReadJson("r.json");
   EXPECT_EQ(report["accounting"]["balanced"], true);
-  nlohmann::json path = Path(report);
+  nlohmann::json path = SeqToOut(report);
   EXPECT_EQ(path["reached"], 90);
   EXPECT_EQ(path["skipped"], 10);
   EXPECT_EQ(path["dead_lettered"], 0);
-  EXPECT_EQ(Node(report, "t")["skipped"], 10);
-  EXPECT_EQ(Node(report, "t")["dead_lettered"], 0);
+  EXPECT_EQ(ReportNode(report, "t")["skipped"], 10);
+  EXPECT_EQ(ReportNode(report, "t")["dead_lettered"], 0);
   EXPECT_EQ(report["dead_letters"]["rows"], 0);
   EXPECT_TRUE(Contains(r.out, "90 written, 0 dead-lettered, 0 filtered, 10 skipped")) << r.out;
 }
@@ -127,7 +120,7 @@ TEST_F(ErrorPolicyTest, FailedRunLeavesNoSinkFileNorTemporaryFile) {
 nodes:
   - name: seq
     type: sequence
-    options: {rows: 100, sleep_ms: 20}
+    options: {rows: 100, sleep_ms: 50}
   - name: t
     type: scripted
     inputs: [seq]
@@ -146,7 +139,8 @@ execution: {batch_rows: 10, commit_every_batches: 1}
   EXPECT_EQ(List("out"), std::vector<std::string>{}) << "a partial or temporary file is left in out/";
   nlohmann::json report = ReadJson("r.json");
   EXPECT_EQ(report["status"], "failed");
-  EXPECT_GE(Node(report, "out")["rows_in"].get<int64_t>(), 10) << "the sink had written batches before the failure";
+  EXPECT_GE(ReportNode(report, "out")["rows_in"].get<int64_t>(), 10)
+      << "the sink had written batches before the failure";
 }
 
 TEST_F(ErrorPolicyTest, UnavailableIsRetriedAndSucceeds) {
@@ -156,11 +150,11 @@ TEST_F(ErrorPolicyTest, UnavailableIsRetriedAndSucceeds) {
   EXPECT_EQ(OutputIds(), IdsExcept([](int64_t) { return false; }));
   nlohmann::json report = ReadJson("r.json");
   EXPECT_EQ(report["status"], "succeeded");
-  EXPECT_EQ(Node(report, "t")["retries"], 2);
-  EXPECT_EQ(Node(report, "seq")["retries"], 0);
-  EXPECT_EQ(Node(report, "out")["retries"], 0);
+  EXPECT_EQ(ReportNode(report, "t")["retries"], 2);
+  EXPECT_EQ(ReportNode(report, "seq")["retries"], 0);
+  EXPECT_EQ(ReportNode(report, "out")["retries"], 0);
   EXPECT_EQ(report["accounting"]["balanced"], true);
-  EXPECT_EQ(Path(report)["reached"], 100);
+  EXPECT_EQ(SeqToOut(report)["reached"], 100);
   EXPECT_TRUE(Contains(r.err, "scripted outage 1")) << "each retry is logged: " << r.err;
 }
 
@@ -175,7 +169,7 @@ TEST_F(ErrorPolicyTest, UnavailableBeyondMaxAttemptsFailsTheRun) {
   nlohmann::json report = ReadJson("r.json");
   EXPECT_EQ(report["status"], "failed");
   EXPECT_EQ(report["error"]["code"], "UNAVAILABLE");
-  EXPECT_EQ(Node(report, "t")["retries"], 2);
+  EXPECT_EQ(ReportNode(report, "t")["retries"], 2);
   EXPECT_FALSE(Exists("out/rows.jsonl"));
 }
 
@@ -211,8 +205,8 @@ TEST_F(ErrorPolicyTest, DataErrorDeadLettersTheWholeBatchAndTheRestIsWritten) {
   }
   nlohmann::json report = ReadJson("r.json");
   EXPECT_EQ(report["accounting"]["balanced"], true);
-  EXPECT_EQ(Path(report)["reached"], 90);
-  EXPECT_EQ(Path(report)["dead_lettered"], 10);
+  EXPECT_EQ(SeqToOut(report)["reached"], 90);
+  EXPECT_EQ(SeqToOut(report)["dead_lettered"], 10);
   EXPECT_EQ(report["dead_letters"]["rows"], 10);
   EXPECT_TRUE(Contains(r.out, "row accounting (balanced)")) << r.out;
 }
@@ -224,7 +218,7 @@ TEST_F(ErrorPolicyTest, DataErrorWithSkipDropsTheBatchSilentlyButCountsIt) {
   EXPECT_EQ(OutputIds(), IdsExcept([](int64_t i) { return i >= 40 && i < 50; }));
   EXPECT_FALSE(Exists("run/dead_letter.jsonl"));
   nlohmann::json report = ReadJson("r.json");
-  EXPECT_EQ(Path(report)["skipped"], 10);
+  EXPECT_EQ(SeqToOut(report)["skipped"], 10);
   EXPECT_EQ(report["accounting"]["balanced"], true);
 }
 

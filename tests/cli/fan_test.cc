@@ -8,8 +8,7 @@ namespace trestle::clitest {
 namespace {
 
 // ids 1..10 with v = id; line 7 is malformed.
-constexpr const char* kData =
-    "id,v\n1,1\n2,2\n3,3\n4,4\n5,5\nsix,6\n6,6\n7,7\n8,8\n9,9\n10,10\n";
+constexpr const char* kData = "id,v\n1,1\n2,2\n3,3\n4,4\n5,5\nsix,6\n6,6\n7,7\n8,8\n9,9\n10,10\n";
 
 class FanTest : public CliTest {
  protected:
@@ -47,8 +46,7 @@ nodes:
   ProcessResult r = Trestle({"run", "p.yaml", "--run-dir", "run", "--report", "r.json"});
   ASSERT_EXIT_CODE(r, 0);
   EXPECT_EQ(Lines("out.csv").front(), "id,v");
-  EXPECT_EQ(SortedDataLines("out.csv"),
-            (std::vector<std::string>{"1,1", "10,10", "2,2", "3,3", "8,8", "9,9"}));
+  EXPECT_EQ(SortedDataLines("out.csv"), (std::vector<std::string>{"1,1", "10,10", "2,2", "3,3", "8,8", "9,9"}));
 
   nlohmann::json report = ReadJson("r.json");
   EXPECT_EQ(report["accounting"]["balanced"], true) << report["accounting"].dump();

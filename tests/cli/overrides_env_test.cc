@@ -13,11 +13,15 @@ class OverridesTest : public CliTest {
     Write("data.csv", kData);
   }
   void WritePipeline(const std::string& in_path, const std::string& out_path) {
-    Write("p.yaml", "pipeline: overrides\nnodes:\n"
-                    "  - name: src\n    type: csv_source\n    options: {path: \"" + in_path + "\"}\n"
-                    "  - name: keep\n    type: filter\n    inputs: [src]\n"
-                    "    options: {column: score, op: \">=\", value: \"20\"}\n"
-                    "  - name: out\n    type: csv_sink\n    inputs: [keep]\n    options: {path: \"" + out_path + "\"}\n");
+    Write("p.yaml",
+          "pipeline: overrides\nnodes:\n"
+          "  - name: src\n    type: csv_source\n    options: {path: \"" +
+              in_path +
+              "\"}\n"
+              "  - name: keep\n    type: filter\n    inputs: [src]\n"
+              "    options: {column: score, op: \">=\", value: \"20\"}\n"
+              "  - name: out\n    type: csv_sink\n    inputs: [keep]\n    options: {path: \"" +
+              out_path + "\"}\n");
   }
 };
 

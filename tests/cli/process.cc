@@ -20,9 +20,7 @@ namespace trestle::clitest {
 
 namespace {
 
-std::string Tail(const std::string& s, size_t n = 4000) {
-  return s.size() <= n ? s : "..." + s.substr(s.size() - n);
-}
+std::string Tail(const std::string& s, size_t n = 4000) { return s.size() <= n ? s : "..." + s.substr(s.size() - n); }
 
 // KEY=VALUE strings of this process's environment with the options applied.
 std::vector<std::string> ChildEnvironment(const ProcessOptions& o) {
@@ -50,8 +48,10 @@ void CloseFd(int& fd) {
 std::string ProcessResult::Describe() const {
   std::ostringstream o;
   if (timed_out) o << "TIMED OUT (killed) after " << seconds << " s; ";
-  if (term_signal != 0) o << "killed by signal " << term_signal << " (" << strsignal(term_signal) << "); ";
-  else o << "exit code " << exit_code << "; ";
+  if (term_signal != 0)
+    o << "killed by signal " << term_signal << " (" << strsignal(term_signal) << "); ";
+  else
+    o << "exit code " << exit_code << "; ";
   o << "\n--- stdout ---\n" << Tail(out) << "\n--- stderr ---\n" << Tail(err) << "\n---";
   return o.str();
 }

@@ -17,19 +17,19 @@
 namespace trestle::clitest {
 
 struct ProcessOptions {
-  std::string cwd;                                  ///< empty: the test's own
-  std::map<std::string, std::string> env;           ///< set (or replaced) in the child
-  std::vector<std::string> unset_env;               ///< removed from the child's environment
-  std::chrono::milliseconds timeout{60'000};        ///< from Start(); then SIGKILL
+  std::string cwd;                            ///< empty: the test's own
+  std::map<std::string, std::string> env;     ///< set (or replaced) in the child
+  std::vector<std::string> unset_env;         ///< removed from the child's environment
+  std::chrono::milliseconds timeout{60'000};  ///< from Start(); then SIGKILL
 };
 
 struct ProcessResult {
-  int exit_code = -1;       ///< when the child exited normally, else -1
-  int term_signal = 0;      ///< when a signal ended it
-  bool timed_out = false;   ///< the deadline passed and the child was killed
-  std::string out, err;     ///< everything it wrote
-  double seconds = 0;       ///< from Start() to its end
-  long max_rss_kib = 0;     ///< peak resident set size (wait4's ru_maxrss)
+  int exit_code = -1;      ///< when the child exited normally, else -1
+  int term_signal = 0;     ///< when a signal ended it
+  bool timed_out = false;  ///< the deadline passed and the child was killed
+  std::string out, err;    ///< everything it wrote
+  double seconds = 0;      ///< from Start() to its end
+  long max_rss_kib = 0;    ///< peak resident set size (wait4's ru_maxrss)
 
   /// exit code, signal, and the tails of stdout and stderr: for failure messages.
   std::string Describe() const;

@@ -10,13 +10,13 @@ namespace {
 
 // Lines 4 and 5 are malformed (not an int64; too few fields); rows 1 and 6 are filtered.
 constexpr const char* kData =
-    "id,name,score\n"      // line 1
-    "1,alice,10\n"         // 2  filtered
-    "2,bob,25\n"           // 3  kept
-    "3,carol,x7\n"         // 4  dead letter: not an int64
-    "4,dave\n"             // 5  dead letter: 2 fields
-    "5,erin,40\n"          // 6  kept
-    "6,frank,5\n"          // 7  filtered
+    "id,name,score\n"        // line 1
+    "1,alice,10\n"           // 2  filtered
+    "2,bob,25\n"             // 3  kept
+    "3,carol,x7\n"           // 4  dead letter: not an int64
+    "4,dave\n"               // 5  dead letter: 2 fields
+    "5,erin,40\n"            // 6  kept
+    "6,frank,5\n"            // 7  filtered
     "7,\"grace, jr\",30\n";  // 8  kept (a quoted delimiter)
 
 constexpr const char* kPipeline = R"(# filter the high scores
@@ -198,6 +198,61 @@ TEST_F(RunCsvTest, RunIdsDifferAndConfigHashFollowsTheFile) {
   // Smaller batches, same result.
   EXPECT_EQ(jc["accounting"], ja["accounting"]);
   EXPECT_EQ(Read("out/kept.csv"), "id,name,score\n2,bob,25\n5,erin,40\n7,\"grace, jr\",30\n");
+}
+
+TEST_F(RunCsvTest, ConfigHashIsOfTheEffectiveConfig) {
+  auto hash = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"run", "p.yaml", "-q", "--report", "h.json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ProcessResult r = Trestle(args);
+    EXPECT_EXIT_CODE(r, 0);
+    return ReadJson("h.json")["config_hash"].get<std::string>();
+  };
+  const std::string base = hash({});
+  // An override changes what runs, so it changes the hash.
+  EXPECT_NE(hash({"--set", "keep.value=30"}), base);
+  // A comment does not.
+  Write("p.yaml", std::string("# another comment\n") + kPipeline);
+  EXPECT_EQ(hash({}), base);
+  // Nor does writing the same pipeline in JSON.
+  Write("p.json", R"({"pipeline": "high-scores", "nodes": [
+    {"name": "src", "type": "csv_source",
+     "options": {"path": "in/scores.csv", "schema": {"id": "int64", "name": "utf8", "score": "int64"}}},
+    {"name": "keep", "type": "filter", "inputs": ["src"], "options": {"column": "score", "op": ">=", "value": "20"}},
+    {"name": "out", "type": "csv_sink", "inputs": ["keep"], "options": {"path": "out/kept.csv"}}]})");
+  ProcessResult j = Trestle({"run", "p.json", "-q", "--report", "j.json"});
+  ASSERT_EXIT_CODE(j, 0);
+  EXPECT_EQ(ReadJson("j.json")["config_hash"], base);
+}
+
+TEST_F(RunCsvTest, UnusableRunDirectoryFailsTheRunBeforeWriting) {
+  Write("blocker", "a file where a directory should be\n");
+  ProcessResult r = Trestle({"run", "p.yaml", "--run-dir", "blocker/run"});
+  EXPECT_EXIT_CODE(r, 1);
+  EXPECT_TRUE(Contains(r.err, "cannot create run directory blocker/run")) << r.err;
+  EXPECT_FALSE(Exists("out/kept.csv"));
+}
+
+TEST_F(RunCsvTest, CrlfQuotesAndMultiLineFieldsKeepLineNumbers) {
+  // CRLF line ends, a quoted field across two lines, doubled quotes, and an
+  // unterminated quote that costs only its own line.
+  Write("in/scores.csv",
+        "id,name,score\r\n"                   // 1
+        "1,\"two\r\nlines\",30\r\n"           // 2-3
+        "2,x,notanint\r\n"                    // 4  dead letter
+        "3,\"a \"\"quoted\"\" word\",70\r\n"  // 5
+        "4,\"unterminated,90\r\n"             // 6  dead letter
+        "5,y,20\r\n");                        // 7
+  ProcessResult r = Trestle({"run", "p.yaml", "--run-dir", "run1", "--report", "r.json"});
+  ASSERT_EXIT_CODE(r, 0);
+  EXPECT_EQ(Read("out/kept.csv"), "id,name,score\n1,\"two\r\nlines\",30\n3,\"a \"\"quoted\"\" word\",70\n5,y,20\n");
+  std::vector<nlohmann::json> dl = ReadJsonLines("run1/dead_letter.jsonl");
+  ASSERT_EQ(dl.size(), 2u);
+  EXPECT_EQ(dl[0]["location"], "in/scores.csv:4");
+  EXPECT_EQ(dl[0]["record"], "2,x,notanint");
+  EXPECT_EQ(dl[1]["location"], "in/scores.csv:6");
+  EXPECT_EQ(dl[1]["reason"], "unterminated quoted field");
+  EXPECT_EQ(ReadJson("r.json")["accounting"]["sources"]["src"]["read"], 5);
 }
 
 TEST_F(RunCsvTest, ExplicitDeadLetterPath) {

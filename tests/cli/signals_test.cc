@@ -17,13 +17,6 @@ double SecondsSince(std::chrono::steady_clock::time_point t0) {
 
 class SignalTest : public CliTest {
  protected:
-  nlohmann::json Node(nlohmann::json report, const std::string& name) {
-    for (auto n : report["nodes"])
-      if (n["name"] == name) return n;
-    ADD_FAILURE() << "no node " << name << " in the report";
-    return nlohmann::json::object();
-  }
-
   // An endless source behind a transform that takes 3 s per batch and does not look
   // at cancellation: draining 8 in-flight batches would take about 24 s.
   void WriteSlowPipeline(const std::string& execution_extra) {
@@ -40,7 +33,8 @@ nodes:
     type: jsonl_sink
     inputs: [slow]
     options: {path: out/rows.jsonl}
-execution: {batch_rows: 10, max_inflight_batches: 8)" + execution_extra + "}\n");
+execution: {batch_rows: 10, max_inflight_batches: 8)" +
+                        execution_extra + "}\n");
   }
 
   // Starts the slow pipeline and returns once the transform is busy with a batch.
@@ -87,7 +81,7 @@ execution: {batch_rows: 100, commit_every_batches: 5}
     EXPECT_EQ(report["status"], "drained");
     EXPECT_EQ(report["accounting"]["balanced"], true);
     const int64_t read = report["accounting"]["sources"]["seq"]["read"].get<int64_t>();
-    const int64_t batches = Node(report, "seq")["batches_out"].get<int64_t>();
+    const int64_t batches = ReportNode(report, "seq")["batches_out"].get<int64_t>();
     EXPECT_GT(read, 0);
     EXPECT_EQ(read, batches * 100);
     EXPECT_EQ(report["accounting"]["sources"]["seq"]["paths"]["out"]["reached"], read);

@@ -53,10 +53,12 @@ TEST_F(UsageTest, EverySubcommandHasHelpNamingItsOptions) {
         "--allow-insecure-plugins"}},
       {{"run", "-h"}, {"usage: trestle run FILE", "--report"}},
       {{"validate", "--help"}, {"usage: trestle validate FILE", "--set", "--plugin-path", "--allow-insecure-plugins"}},
-      {{"graph", "--help"}, {"usage: trestle graph FILE", "--format", "text | dot | mermaid", "--set", "--plugin-path"}},
+      {{"graph", "--help"},
+       {"usage: trestle graph FILE", "--format", "text | dot | mermaid", "--set", "--plugin-path"}},
       {{"plugins", "--help"}, {"trestle plugins list", "trestle plugins inspect"}},
       {{"plugins", "list", "--help"}, {"usage: trestle plugins list", "--plugin-path", "--allow-insecure-plugins"}},
-      {{"plugins", "inspect", "--help"}, {"usage: trestle plugins inspect", "--format", "text | markdown", "--plugin-path"}},
+      {{"plugins", "inspect", "--help"},
+       {"usage: trestle plugins inspect", "--format", "text | markdown", "--plugin-path"}},
       {{"version", "--help"}, {"trestle 0.1.0"}},
   };
   for (const auto& c : cases) {
@@ -64,7 +66,8 @@ TEST_F(UsageTest, EverySubcommandHasHelpNamingItsOptions) {
     for (const auto& a : c.args) cmd += a + " ";
     ProcessResult r = TrestleRaw(c.args);
     EXPECT_TRUE(!r.timed_out && r.exit_code == 0) << cmd << ": " << r.Describe();
-    for (const auto& m : c.mentions) EXPECT_TRUE(Contains(r.out, m)) << cmd << "does not mention " << m << ":\n" << r.out;
+    for (const auto& m : c.mentions)
+      EXPECT_TRUE(Contains(r.out, m)) << cmd << "does not mention " << m << ":\n" << r.out;
   }
 }
 
@@ -82,12 +85,18 @@ TEST_F(UsageTest, UnknownCommandIsAUsageError) {
   EXPECT_TRUE(Contains(r.err, "usage: trestle <command>")) << r.err;
 }
 
+// Regression: an unknown subcommand printed the usage to stdout.
 TEST_F(UsageTest, UnknownPluginsSubcommandIsAUsageError) {
+  // Like an unknown command: exit 2, the usage on stderr, nothing on stdout.
   ProcessResult r = TrestleRaw({"plugins", "frobnicate"});
   EXPECT_EXIT_CODE(r, 2);
-  EXPECT_TRUE(Contains(r.err, "usage: trestle plugins list")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "usage: trestle plugins list")) << r.Describe();
+  EXPECT_TRUE(Contains(r.err, "frobnicate")) << "names what it did not understand: " << r.err;
+  EXPECT_EQ(r.out, "") << "a usage error must not go to stdout";
   ProcessResult bare = TrestleRaw({"plugins"});
   EXPECT_EXIT_CODE(bare, 2);
+  EXPECT_TRUE(Contains(bare.err, "usage: trestle plugins list")) << bare.Describe();
+  EXPECT_EQ(bare.out, "");
 }
 
 TEST_F(UsageTest, UnknownOptionIsAUsageErrorForEveryCommand) {

@@ -87,17 +87,20 @@ nodes:
     return false;
   };
   // An unknown operator, with a suggestion, at the type's value (line 7, column 11).
-  EXPECT_TRUE(find("p.yaml:7:11: ", "nodes[1] \"keep\" .type: unknown operator type \"filtr\" (did you mean \"filter\"?)"))
+  EXPECT_TRUE(
+      find("p.yaml:7:11: ", "nodes[1] \"keep\" .type: unknown operator type \"filtr\" (did you mean \"filter\"?)"))
       << r.err;
   // An input naming no node, with a suggestion.
-  EXPECT_TRUE(find("p.yaml:12:14: ", "nodes[2] \"out\" .inputs[0]: unknown input \"keeep\" (did you mean \"keep\"?)")) << r.err;
+  EXPECT_TRUE(find("p.yaml:12:14: ", "nodes[2] \"out\" .inputs[0]: unknown input \"keeep\" (did you mean \"keep\"?)"))
+      << r.err;
   // An unknown option key with a suggestion; located (by design) at its value.
   EXPECT_TRUE(find("p.yaml:15:17: ",
                    "nodes[2] \"out\" .options: unknown option \"delimter\" for operator \"csv_sink\" (did you mean "
                    "\"delimiter\"?)"))
       << r.err;
   // A sink without any input.
-  EXPECT_TRUE(find("p.yaml:16:5: ", "nodes[3] \"lonely\" .inputs: operator \"jsonl_sink\" is a sink and needs at least one input"))
+  EXPECT_TRUE(find("p.yaml:16:5: ",
+                   "nodes[3] \"lonely\" .inputs: operator \"jsonl_sink\" is a sink and needs at least one input"))
       << r.err;
   EXPECT_EQ(located.size(), 4u) << r.err;
   EXPECT_TRUE(Contains(r.err, "4 errors in p.yaml")) << r.err;
@@ -181,6 +184,32 @@ nodes:
   EXPECT_TRUE(Contains(located[0], "input from \"rename\"")) << located[0];
   EXPECT_TRUE(Contains(located[0], "column \"score\"")) << located[0];
   EXPECT_TRUE(Contains(located[0], "points")) << located[0];
+}
+
+TEST_F(ValidateTest, FanInOfDifferentColumnsNamesBothInputs) {
+  Write("p.yaml", R"(pipeline: mismatch
+nodes:
+  - name: src
+    type: csv_source
+    options: {path: data.csv}
+  - name: narrow
+    type: select
+    inputs: [src]
+    options: {keep: [id, score]}
+  - name: out
+    type: csv_sink
+    inputs: [src, narrow]
+    options: {path: o.csv}
+)");
+  ProcessResult r = Trestle({"validate", "p.yaml"});
+  ASSERT_EXIT_CODE(r, 78);
+  const auto located = LocatedLines(r.err, "p.yaml");
+  ASSERT_EQ(located.size(), 1u) << r.err;
+  EXPECT_EQ(located[0].rfind("p.yaml:12:", 0), 0u) << located[0];
+  EXPECT_TRUE(Contains(located[0], "\"out\" .inputs")) << located[0];
+  EXPECT_TRUE(
+      Contains(located[0], "inputs \"src\" (id:int64, name:utf8, score:int64) and \"narrow\" (id:int64, score:int64)"))
+      << located[0];
 }
 
 TEST_F(ValidateTest, MistypedComparisonValueIsASchemaError) {

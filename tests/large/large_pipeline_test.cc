@@ -21,9 +21,9 @@ constexpr int64_t kFilterBelow = 500000;  // filter keeps n < this: about half t
 
 struct Generated {
   int64_t bytes = 0;
-  int64_t rows = 0;        // good rows
-  int64_t malformed = 0;   // lines csv_source must dead-letter
-  int64_t kept = 0;        // good rows the filter keeps
+  int64_t rows = 0;       // good rows
+  int64_t malformed = 0;  // lines csv_source must dead-letter
+  int64_t kept = 0;       // good rows the filter keeps
 };
 
 void Append(std::string& buf, int64_t v) {
@@ -136,7 +136,8 @@ nodes:
   - name: half
     type: filter
     inputs: [norm]
-    options: {column: n, op: "<", value: ")" + std::to_string(kFilterBelow) + R"("}
+    options: {column: n, op: "<", value: ")" +
+                      std::to_string(kFilterBelow) + R"("}
   - name: out
     type: csv_sink
     inputs: [half]

@@ -128,6 +128,7 @@ class Harness {
   }
   void commit(bool final_commit = true) { check(def()->sink->commit(instance_, &host_, final_commit ? 1 : 0)); }
   void observe(const Batch& b) {
+    rec_.rejections.clear();
     ArrowArray in{};
     b.export_to(&in);
     check(def()->monitor->observe(instance_, &host_, &in));

@@ -257,7 +257,8 @@ typedef struct TrestleSinkFns {
   uint32_t struct_size;
   int32_t (*write)(void* instance, const TrestleHost* host, struct ArrowArray* batch);
   /* Makes everything written so far durable. `final` is 1 for the last commit of a
-   * run that succeeded; a sink that publishes atomically does it then. */
+   * run that succeeded or was drained by a signal; a sink that publishes atomically
+   * does it then. A failed run gets no final commit. */
   int32_t (*commit)(void* instance, const TrestleHost* host, int32_t final);
 } TrestleSinkFns;
 

@@ -1,0 +1,131 @@
+// Acks (at-least-once): a source is acked for a batch only once every sink has made
+// it durable, so a replayable source may forget what it acked. The testkit's
+// `sequence` source appends each (cumulative) ack to a file.
+#include <set>
+
+#include "cli_fixture.h"
+
+namespace trestle::clitest {
+namespace {
+
+class AckTest : public CliTest {
+ protected:
+  std::vector<int64_t> Acks() {
+    std::vector<int64_t> acks;
+    if (!Exists("acks.txt")) return acks;
+    for (const auto& line : Lines("acks.txt")) acks.push_back(std::stoll(line));
+    return acks;
+  }
+  // The ids in a CSV file written by csv_sink (first column), or none if it is absent.
+  std::set<int64_t> CsvIds(const std::string& file) {
+    std::set<int64_t> ids;
+    if (!Exists(file)) return ids;
+    std::vector<std::string> lines = Lines(file);
+    for (size_t i = 1; i < lines.size(); ++i) ids.insert(std::stoll(lines[i].substr(0, lines[i].find(','))));
+    return ids;
+  }
+};
+
+TEST_F(AckTest, SuccessfulRunAcksEveryBatchOnceInOrder) {
+  Write("p.yaml", R"(pipeline: acks
+nodes:
+  - name: seq
+    type: sequence
+    options: {rows: 1000, ack_file: acks.txt}
+  - name: out
+    type: csv_sink
+    inputs: [seq]
+    options: {path: out.csv}
+execution: {batch_rows: 50, commit_every_batches: 4}
+)");
+  ProcessResult r = Trestle({"run", "p.yaml"});
+  ASSERT_EXIT_CODE(r, 0);
+  std::vector<int64_t> acks = Acks();
+  ASSERT_FALSE(acks.empty());
+  for (size_t i = 1; i < acks.size(); ++i) EXPECT_GT(acks[i], acks[i - 1]);
+  EXPECT_EQ(acks.back(), 19);
+  EXPECT_EQ(CsvIds("out.csv").size(), 1000u);
+}
+
+TEST_F(AckTest, NoAckBeforeTheFinalCommitWithoutCommitEvery) {
+  // commit_every_batches 0: the sinks commit once, at the end; so does the ack.
+  Write("p.yaml", R"(pipeline: acks
+nodes:
+  - name: seq
+    type: sequence
+    options: {rows: 300, ack_file: acks.txt}
+  - name: out
+    type: csv_sink
+    inputs: [seq]
+    options: {path: out.csv}
+execution: {batch_rows: 10}
+)");
+  ProcessResult r = Trestle({"run", "p.yaml"});
+  ASSERT_EXIT_CODE(r, 0);
+  EXPECT_EQ(Acks(), std::vector<int64_t>{29});
+}
+
+TEST_F(AckTest, FailedRunNeverAcksTheFailedBatchOrLater) {
+  Write("p.yaml", R"(pipeline: acks-fail
+nodes:
+  - name: seq
+    type: sequence
+    options: {rows: 100, sleep_ms: 50, ack_file: acks.txt}
+  - name: t
+    type: scripted
+    inputs: [seq]
+    options: {data_error_id: 75}
+    on_error: fail
+  - name: out
+    type: jsonl_sink
+    inputs: [t]
+    options: {path: out.jsonl}
+execution: {batch_rows: 10, commit_every_batches: 1}
+)");
+  ProcessResult r = Trestle({"run", "p.yaml"});
+  ASSERT_EXIT_CODE(r, 1);
+  for (int64_t a : Acks()) EXPECT_LT(a, 7) << "batch 7 (ids 70..79) failed; it and later batches must not be acked";
+}
+
+// BUG: fails against the current tree. core/exec/flow_runner.cc commit_round(false)
+// acks the sources after csv_sink/jsonl_sink commit(false), which only fsyncs
+// <path>.tmp-<pid>; when the run then fails, close() -> AtomicFile::discard() deletes
+// that file (plugins/io/atomic_file.cc), so rows the source was acked for are lost.
+// Disabled: known defect, filed for the next session. Periodic commits of the file
+// sinks only fsync their temporary file, and a failed run discards it, so rows acked
+// before the failure are lost for a replayable source (no first-party source replays yet).
+TEST_F(AckTest, DISABLED_RowsAckedDuringAFailedRunAreNotLost) {
+  // Batches 0..6 reach the sink and are committed (commit_every_batches: 1) before the
+  // batch holding id 75 fails the run. Whatever the source was acked for has been
+  // promised durable: those rows must be in the sink's output. (Either the sink keeps
+  // what it committed, or the source must not be acked before the sink's data is
+  // really durable.)
+  Write("p.yaml", R"(pipeline: acked-then-failed
+nodes:
+  - name: seq
+    type: sequence
+    options: {rows: 100, sleep_ms: 50, ack_file: acks.txt}
+  - name: t
+    type: scripted
+    inputs: [seq]
+    options: {data_error_id: 75}
+    on_error: fail
+  - name: out
+    type: csv_sink
+    inputs: [t]
+    options: {path: out/rows.csv}
+execution: {batch_rows: 10, commit_every_batches: 1}
+)");
+  ProcessResult r = Trestle({"run", "p.yaml"});
+  ASSERT_EXIT_CODE(r, 1);
+  std::vector<int64_t> acks = Acks();
+  const int64_t acked_rows = acks.empty() ? 0 : (acks.back() + 1) * 10;
+  const std::set<int64_t> written = CsvIds("out/rows.csv");
+  int64_t lost = 0;
+  for (int64_t id = 0; id < acked_rows; ++id) lost += written.count(id) ? 0 : 1;
+  EXPECT_EQ(lost, 0) << "BUG: the source was acked for ids 0.." << acked_rows - 1 << " (acks: " << Read("acks.txt")
+                     << "), but " << lost << " of them are in no output: out/ holds " << List("out").size() << " files";
+}
+
+}  // namespace
+}  // namespace trestle::clitest
