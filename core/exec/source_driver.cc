@@ -48,6 +48,8 @@ void SourceDriver::Pump(const std::function<void(BatchMessage)>& emit, const Bat
                        << " failed, retrying: " << s.ToString();
         });
     stats.latency.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    // A source that stops because a drain asked it to has simply ended early.
+    if (st.code() == Code::kCancelled && run_->stopping() && !run_->failed()) break;
     if (!st.ok()) {
       stats.errors_by_code[static_cast<size_t>(st.code()) % 8].fetch_add(1);
       // A batch the source could not make has no rows to dead-letter (sources reject
