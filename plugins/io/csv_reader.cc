@@ -10,11 +10,7 @@ void CsvReader::open(const std::string& path) {
   line_ = 1;
   blank_lines_ = 0;
   marked_ = false;
-  file_.read_more();
-  const char* b = file_.begin();
-  if (file_.available() >= 3 && static_cast<unsigned char>(b[0]) == 0xEF &&
-      static_cast<unsigned char>(b[1]) == 0xBB && static_cast<unsigned char>(b[2]) == 0xBF)
-    file_.consume(3);
+  file_.skip_utf8_bom();
 }
 
 void CsvReader::set_mark() {

@@ -52,6 +52,14 @@ void FileReader::open(const std::string& path) {
   mark_.reset();
 }
 
+void FileReader::skip_utf8_bom() {
+  read_more();
+  const char* b = begin();
+  if (available() >= 3 && static_cast<unsigned char>(b[0]) == 0xEF && static_cast<unsigned char>(b[1]) == 0xBB &&
+      static_cast<unsigned char>(b[2]) == 0xBF)
+    consume(3);
+}
+
 bool FileReader::read_more() {
   if (eof_ || fd_ < 0) return false;
   // Keep every read at least half a buffer long, so that a parser re-scanning a

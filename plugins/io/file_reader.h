@@ -53,6 +53,10 @@ class FileReader {
 
   void close();
 
+  /// Reads the first chunk and consumes a UTF-8 byte-order mark if the file starts with
+  /// one. Call right after open().
+  void skip_utf8_bom();
+
  private:
   int fd_ = -1;
   std::string path_;

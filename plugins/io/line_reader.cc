@@ -9,11 +9,7 @@ void LineReader::open(const std::string& path) {
   file_.open(path);
   line_ = 1;
   marked_ = false;
-  file_.read_more();
-  const char* b = file_.begin();
-  if (file_.available() >= 3 && static_cast<unsigned char>(b[0]) == 0xEF &&
-      static_cast<unsigned char>(b[1]) == 0xBB && static_cast<unsigned char>(b[2]) == 0xBF)
-    file_.consume(3);
+  file_.skip_utf8_bom();
 }
 
 void LineReader::set_mark() {
