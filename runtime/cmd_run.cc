@@ -37,7 +37,7 @@ std::string NewRunId() {
 }  // namespace
 
 int RunCommand(const Args& args) {
-  SignalWatcher signals;  // first: blocks SIGINT/SIGTERM before any thread exists
+  SignalWatcher signals;  // first: blocks SIGINT/SIGTERM/SIGHUP before any thread exists
   CommonOptions common;
   std::string file, report_path, state_dir, run_dir;
   bool quiet = false;
@@ -70,7 +70,8 @@ int RunCommand(const Args& args) {
     return kExitRunFailed;
   }
   core::FlowRunner runner(plan.get(), core::RunOptions{run_id, run_dir});
-  signals.Start({[&] { runner.RequestStop(); }, [&](const char* why) { runner.Abort(why); }},
+  signals.Start({[&] { runner.RequestStop(); }, [&](const char* why) { runner.Abort(why); },
+                 [&] { runner.ReloadModels(); }},
                 plan->exec.drain_timeout_s);
   LOG(INFO) << "run " << run_id << " of pipeline \"" << plan->pipeline << "\" started; run directory " << run_dir;
   core::Status status;

@@ -14,6 +14,7 @@ sigset_t WatchedSignals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   return set;
 }
 }  // namespace
@@ -45,7 +46,10 @@ void SignalWatcher::Loop(double drain_timeout_s) {
   while (!done_.load()) {
     timespec tick{0, 100 * 1000 * 1000};
     int sig = sigtimedwait(&set, nullptr, &tick);
-    if (sig > 0) {
+    if (sig == SIGHUP) {
+      LOG(INFO) << "received SIGHUP: looking for new model versions";
+      if (actions_.reload) actions_.reload();
+    } else if (sig > 0) {
       int n = ++seen_;
       if (n == 1) {
         LOG(WARNING) << "received " << strsignal(sig) << ": draining (at most " << drain_timeout_s

@@ -1,7 +1,8 @@
 #pragma once
 /// SignalWatcher: turns SIGINT/SIGTERM into a drain and a second one into an abort,
-/// and aborts when the drain takes longer than its time limit. Construct it before any
-/// other thread starts: it blocks the signals in the calling thread, so every thread
+/// aborts when the drain takes longer than its time limit, and turns SIGHUP into a
+/// reload (new model versions). Construct it before any
+/// other thread starts: it blocks those signals in the calling thread, so every thread
 /// created afterwards inherits the mask and only the watcher's sigtimedwait sees them.
 
 #include <atomic>
@@ -15,6 +16,7 @@ class SignalWatcher {
   struct Actions {
     std::function<void()> drain;                   ///< first signal
     std::function<void(const char* why)> abort;    ///< second signal or drain time-out
+    std::function<void()> reload;                  ///< SIGHUP, any number of times
   };
   SignalWatcher();
   ~SignalWatcher();

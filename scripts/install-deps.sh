@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
   python3 python3-numpy
+  libxgboost-dev xgboost libtorch-dev libopencv-dnn-dev
+  python3-xgboost python3-sklearn python3-torch python3-onnx
 )
 
 missing=()

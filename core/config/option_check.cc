@@ -25,23 +25,27 @@ std::string Elements(double n) { return FormatNumber(n) + (n == 1 ? " element" :
 
 class OptionChecker {
  public:
-  OptionChecker(const LoadedPipeline& lp, int node_index, const OperatorInfo& op,
-                Diagnostics* diags)
+  /// `options` (present in the file when `has_options`) at `options_path`, of `owner`
+  /// (e.g. node "score") for the summary error.
+  OptionChecker(const LoadedPipeline& lp, const google::protobuf::Struct& options, bool has_options,
+                std::string options_path, std::string owner, const OperatorInfo& op, Diagnostics* diags)
       : lp_(lp),
-        node_(lp.pipeline.nodes(node_index)),
+        options_(options),
+        has_options_(has_options),
+        owner_(std::move(owner)),
         op_(op),
         diags_(diags),
-        options_path_(JoinPath(IndexPath("nodes", node_index), "options")) {}
+        options_path_(std::move(options_path)) {}
 
   Result<OptionValues> Run() {
     const size_t before = diags_->size();
     // Options that were there but could not be read (e.g. a list) were reported by the
     // loader; every required option would otherwise be reported missing as well.
-    const bool unreadable = !node_.has_options() && diags_->Mentions(options_path_);
+    const bool unreadable = !has_options_ && diags_->Mentions(options_path_);
     failed_ = unreadable;
     CheckUnknownKeys();
     OptionValues values;
-    const auto& fields = node_.options().fields();
+    const auto& fields = options_.fields();
     for (const ParamInfo& param : op_.params) {
       const std::string path = JoinPath(options_path_, param.name);
       auto it = fields.find(param.name);
@@ -64,7 +68,7 @@ class OptionChecker {
       }
     }
     if (failed_ || diags_->size() > before) {
-      return InvalidArgument("node " + Quote(node_.name()) + ": invalid options");
+      return InvalidArgument(owner_ + ": invalid options");
     }
     return values;
   }
@@ -78,7 +82,7 @@ class OptionChecker {
   // Unknown keys in file order, located at their value but named under "options".
   void CheckUnknownKeys() {
     std::vector<std::tuple<int, int, std::string>> unknown;
-    for (const auto& [key, value] : node_.options().fields()) {
+    for (const auto& [key, value] : options_.fields()) {
       if (op_.param(key) != nullptr) continue;
       SourceLocation at = lp_.locations.Lookup(JoinPath(options_path_, key));
       unknown.emplace_back(at.line, at.column, key);
@@ -396,7 +400,9 @@ class OptionChecker {
   }
 
   const LoadedPipeline& lp_;
-  const config::Node& node_;
+  const google::protobuf::Struct& options_;
+  bool has_options_;
+  std::string owner_;
   const OperatorInfo& op_;
   Diagnostics* diags_;
   const std::string options_path_;
@@ -442,17 +448,38 @@ Result<OptionValues> CheckOptions(const LoadedPipeline& loaded, int node_index,
     return InvalidArgument("no node with index " + std::to_string(node_index));
   }
   Diagnostics ignored;
-  return OptionChecker(loaded, node_index, op, diags != nullptr ? diags : &ignored).Run();
+  const config::Node& node = loaded.pipeline.nodes(node_index);
+  return OptionChecker(loaded, node.options(), node.has_options(), JoinPath(IndexPath("nodes", node_index), "options"),
+                       "node " + Quote(node.name()), op, diags != nullptr ? diags : &ignored)
+      .Run();
+}
+
+Result<OptionValues> CheckShadowOptions(const LoadedPipeline& loaded, int node_index, const OperatorInfo& op,
+                                        Diagnostics* diags) {
+  if (node_index < 0 || node_index >= loaded.pipeline.nodes_size()) {
+    return InvalidArgument("no node with index " + std::to_string(node_index));
+  }
+  Diagnostics ignored;
+  const config::Shadow& shadow = loaded.pipeline.nodes(node_index).serving().shadow();
+  const std::string path = JoinPath(JoinPath(JoinPath(IndexPath("nodes", node_index), "serving"), "shadow"), "options");
+  return OptionChecker(loaded, shadow.options(), shadow.has_options(), path,
+                       "the shadow of node " + Quote(loaded.pipeline.nodes(node_index).name()), op,
+                       diags != nullptr ? diags : &ignored)
+      .Run();
 }
 
 std::string RedactedOptionsJson(const config::Node& node, const OperatorInfo& op) {
+  return RedactedOptionsJson(node.options(), op);
+}
+
+std::string RedactedOptionsJson(const google::protobuf::Struct& options, const OperatorInfo& op) {
   std::vector<std::string> secret_names;
   for (const auto& p : op.params) {
     if (p.secret) secret_names.push_back(p.name);
   }
   try {
     Json out = Json::object();
-    for (const auto& [key, value] : node.options().fields()) {
+    for (const auto& [key, value] : options.fields()) {
       const ParamInfo* param = op.param(key);
       bool secret = param != nullptr ? param->secret : !SuggestNames(key, secret_names).empty();
       out[key] = secret ? Json(kSecret) : ToJson(value);

@@ -30,9 +30,14 @@ namespace trestle::core {
 Result<OptionValues> CheckOptions(const LoadedPipeline& loaded, int node_index,
                                   const OperatorInfo& op, Diagnostics* diags);
 
+/// The same for the options of the node's shadow model (`serving.shadow.options`).
+Result<OptionValues> CheckShadowOptions(const LoadedPipeline& loaded, int node_index, const OperatorInfo& op,
+                                        Diagnostics* diags);
+
 /// The node's options as compact JSON with sorted keys, the value of every secret
 /// parameter replaced by "<secret>" (also of unknown keys that look like a misspelt
 /// secret parameter name). Numbers with an integral value print as integers.
 std::string RedactedOptionsJson(const config::Node& node, const OperatorInfo& op);
+std::string RedactedOptionsJson(const google::protobuf::Struct& options, const OperatorInfo& op);
 
 }  // namespace trestle::core

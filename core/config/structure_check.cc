@@ -114,6 +114,45 @@ class StructureChecker {
                                             Quote(op->name) + " is " + Article(RoleName(op->role)));
     }
     if (node.has_retry()) CheckRetry(node.retry(), JoinPath(path, "retry"));
+    if (node.has_serving()) CheckServing(node, op, JoinPath(path, "serving"));
+  }
+
+  static bool IsColumnName(const std::string& s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+  }
+
+  void CheckServing(const config::Node& node, const OperatorInfo* op, const std::string& path) {
+    if (op != nullptr && op->role != Role::kModel) {
+      Report(path, "serving applies only to models; operator " + Quote(op->name) + " is " + Article(RoleName(op->role)));
+      return;
+    }
+    const config::Serving& sv = node.serving();
+    const std::string& v = sv.version();
+    if (!v.empty() && v != "latest" && !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      Report(JoinPath(path, "version"), "must be \"latest\" or a version number, got " + Quote(v) +
+                                            DidYouMean(v, {"latest"}));
+    NonNegative(sv.poll_s(), JoinPath(path, "poll_s"));
+    if (op != nullptr && (!v.empty() || sv.poll_s() > 0) && op->param("model") == nullptr)
+      Report(path, "operator " + Quote(op->name) + " has no \"model\" option, so it has no versions to serve");
+    if (!sv.version_column().empty() && !IsColumnName(sv.version_column()))
+      Report(JoinPath(path, "version_column"), "invalid column name " + Quote(sv.version_column()) +
+                                                   ": use letters, digits and '_'");
+    if (!sv.has_shadow()) return;
+    const config::Shadow& sh = sv.shadow();
+    const std::string sp = JoinPath(path, "shadow");
+    if (sh.type().empty()) {
+      Report(JoinPath(sp, "type"), "missing operator type of the shadow model");
+    } else if (const OperatorInfo* sop = catalog_.Find(sh.type())) {
+      if (sop->role != Role::kModel)
+        Report(JoinPath(sp, "type"), "a shadow must be a model; operator " + Quote(sh.type()) + " is " +
+                                         Article(RoleName(sop->role)));
+    } else {
+      Report(JoinPath(sp, "type"), "unknown operator type " + Quote(sh.type()) + DidYouMean(sh.type(), catalog_.Names()));
+    }
+    if (sh.queue_batches() < 0)
+      Report(JoinPath(sp, "queue_batches"), "must be >= 0 (0 = default 4), got " + std::to_string(sh.queue_batches()));
   }
 
   void CheckInputs(int i) {

@@ -25,6 +25,11 @@ Result<ValidatedPipeline> Validate(LoadFn load, const LoadOptions& options,
     Result<OptionValues> values =
         op != nullptr ? CheckOptions(*loaded, i, *op, out) : Result<OptionValues>(OptionValues{});
     validated.options.push_back(values.ok() ? std::move(values).value() : OptionValues{});
+    const config::Shadow& shadow = pipeline.nodes(i).serving().shadow();
+    const OperatorInfo* shadow_op = pipeline.nodes(i).serving().has_shadow() ? catalog.Find(shadow.type()) : nullptr;
+    Result<OptionValues> shadow_values =
+        shadow_op != nullptr ? CheckShadowOptions(*loaded, i, *shadow_op, out) : Result<OptionValues>(OptionValues{});
+    validated.shadow_options.push_back(shadow_values.ok() ? std::move(shadow_values).value() : OptionValues{});
   }
   if (out->size() > before) {
     out->SortByLocation(before);

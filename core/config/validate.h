@@ -19,6 +19,8 @@ struct ValidatedPipeline {
   LoadedPipeline loaded;
   /// Validated options per node, same order as loaded.pipeline.nodes().
   std::vector<OptionValues> options;
+  /// Validated options of each node's shadow model (empty for nodes without one).
+  std::vector<OptionValues> shadow_options;
 };
 
 /// Loads with options.continue_on_error forced on, so that one run reports load,

@@ -28,6 +28,7 @@ struct FlowRunner::Impl {
   std::vector<flow::sender<BatchMessage>*> out;
   std::vector<flow::receiver<BatchMessage>*> in;
   std::vector<std::unique_ptr<NodeExecutor>> executors;
+  std::vector<std::unique_ptr<ShadowRunner>> shadows;
   std::vector<std::unique_ptr<SourceDriver>> drivers;
   BatchTicket::DoneFn on_done;
 
@@ -95,9 +96,13 @@ FlowRunner::FlowRunner(Plan* plan, RunOptions options) : plan_(plan), options_(s
     }
   }
   impl_ = std::make_unique<Impl>(plan_->exec.threads);
+  watcher_ = std::make_unique<ModelWatcher>(plan_);
 }
 
+void FlowRunner::ReloadModels() { watcher_->RequestReload(); }
+
 FlowRunner::~FlowRunner() {
+  watcher_->Stop();
   if (impl_ && impl_->committer.joinable()) {
     {
       std::lock_guard<std::mutex> l(impl_->commit_mu);
@@ -195,6 +200,10 @@ Status FlowRunner::Run() {
         case Role::kModel: {
           im.executors[k] = std::make_unique<NodeExecutor>(&node, &run_, accounting_.get(), dead_letters_.get());
           NodeExecutor* ex_ptr = im.executors[k].get();
+          if (node.shadow) {
+            im.shadows.push_back(std::make_unique<ShadowRunner>(node.shadow.get(), node.stats.get()));
+            ex_ptr->set_shadow(im.shadows.back().get());
+          }
           auto f = std::make_unique<flow::function_node<BatchMessage, BatchMessage>>(
               g, static_cast<size_t>(std::max(1, node.concurrency)),
               [ex_ptr](const BatchMessage& m) { return ex_ptr->Process(m); });
@@ -262,6 +271,7 @@ Status FlowRunner::Run() {
     });
   }
 
+  watcher_->Start();
   std::vector<std::thread> pumps;
   for (size_t k = 0; k < n; ++k) {
     if (!im.drivers[k]) continue;
@@ -275,6 +285,8 @@ Status FlowRunner::Run() {
   for (auto& t : pumps) t.join();
   for (auto& d : im.drivers)
     if (d) d->WaitForInflight();
+  watcher_->Stop();
+  for (auto& s : im.shadows) s->Finish();
 
   if (im.committer.joinable()) {
     {
@@ -287,7 +299,13 @@ Status FlowRunner::Run() {
   if (!run_.failed()) commit_round(true);
 
   for (int i : plan_->topo_order) {
-    for (auto& inst : plan_->nodes[static_cast<size_t>(i)]->instances) {
+    PlannedNode& node = *plan_->nodes[static_cast<size_t>(i)];
+    if (node.model) node.model->Current()->CloseOwned();
+    if (node.shadow) {
+      Status st = node.shadow->instance->Close();
+      if (!st.ok()) LOG(WARNING) << "[" << plan_->pipeline << "/" << node.name << "] shadow close: " << st.ToString();
+    }
+    for (auto& inst : node.instances) {
       Status st = inst->Close();
       if (!st.ok()) {
         Status named = st.WithContext("node \"" + plan_->nodes[static_cast<size_t>(i)]->name + "\": close");

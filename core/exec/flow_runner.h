@@ -20,6 +20,7 @@
 #include "exec/dead_letter.h"
 #include "exec/run_state.h"
 #include "graph/plan.h"
+#include "model/model_watcher.h"
 
 namespace trestle::core {
 
@@ -47,6 +48,8 @@ class FlowRunner {
   void RequestStop() { run_.RequestStop(); }
   /// Give up at once: operators see cancelled(), nothing more is committed.
   void Abort(const std::string& why) { run_.Abort(why); }
+  /// Look for new model versions now (SIGHUP). Thread-safe; no-op before Run().
+  void ReloadModels();
 
   RunProgress Progress() const;
   const RowAccounting& accounting() const { return *accounting_; }
@@ -67,6 +70,7 @@ class FlowRunner {
   std::unique_ptr<DeadLetterWriter> dead_letters_;
   std::vector<std::unique_ptr<SourceProgress>> progress_;
   std::unique_ptr<Impl> impl_;
+  std::unique_ptr<ModelWatcher> watcher_;
   std::chrono::system_clock::time_point started_, ended_;
 };
 

@@ -1,5 +1,6 @@
 #include "exec/node_executor.h"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -121,7 +122,9 @@ BatchMessage NodeExecutor::Process(const BatchMessage& in) {
   stats.in_flight.fetch_add(1);
   const auto t0 = std::chrono::steady_clock::now();
 
-  OperatorInstance* inst = Acquire();
+  // A model's batch stays on the version it started with, whatever swaps meanwhile.
+  std::shared_ptr<ServedModel> served = node_->model ? node_->model->Current() : nullptr;
+  OperatorInstance* inst = served ? served->Acquire() : Acquire();
   std::optional<trestle::Batch> out;
   std::vector<Rejection> rejections;
   Status st = CallWithRetry([&] {
@@ -132,7 +135,8 @@ BatchMessage NodeExecutor::Process(const BatchMessage& in) {
     rejections = std::move(ctx.rejections());
     return Status::Ok();
   });
-  Release(inst);
+  if (served) served->Release(inst);
+  else Release(inst);
   stats.latency.Observe(SecondsSince(t0));
   stats.in_flight.fetch_sub(1);
 
@@ -149,6 +153,7 @@ BatchMessage NodeExecutor::Process(const BatchMessage& in) {
                                                    std::to_string(rows_out) + ": the counts do not add up")));
     return in.Tombstone();
   }
+  if (served) out = Served(*served, *in.batch, std::move(*out), rejections);
   if (!HandleRejections(in, rejections)) return in.Tombstone();
   const int64_t filtered = rows_in - rejected - rows_out;
   if (filtered > 0) {
@@ -158,6 +163,27 @@ BatchMessage NodeExecutor::Process(const BatchMessage& in) {
   stats.batches_out.fetch_add(1);
   stats.rows_out.fetch_add(rows_out);
   return in.With(std::move(*out));
+}
+
+trestle::Batch NodeExecutor::Served(ServedModel& served, const trestle::Batch& input, trestle::Batch out,
+                                    const std::vector<Rejection>& rejections) {
+  ModelRecord& record = served.record();
+  record.rows.fetch_add(out.num_rows());
+  record.batches.fetch_add(1);
+  if (shadow_ != nullptr) {
+    std::vector<int64_t> rejected;
+    rejected.reserve(rejections.size());
+    for (const auto& r : rejections) rejected.push_back(r.row);
+    std::sort(rejected.begin(), rejected.end());
+    shadow_->Offer(input, out, std::move(rejected));
+  }
+  if (node_->version_column.empty()) return out;
+  const std::string version = record.label();
+  trestle::ColumnBuilder b(trestle::Type::Utf8, out.num_rows());
+  for (int64_t r = 0; r < out.num_rows(); ++r) b.append_str(version);
+  std::vector<trestle::Column> columns = out.columns();
+  columns.push_back(b.finish());
+  return trestle::Batch(node_->output_schema, std::move(columns));
 }
 
 void NodeExecutor::Write(const BatchMessage& in) {

@@ -31,10 +31,16 @@ class NodeExecutor {
   Status Commit(bool final_commit);
 
   int64_t monitor_skipped() const { return monitor_skipped_.load(); }
+  /// Models with a shadow: where their batches go for comparison (not owned).
+  void set_shadow(ShadowRunner* shadow) { shadow_ = shadow; }
 
  private:
   OperatorInstance* Acquire();
   void Release(OperatorInstance* inst);
+  /// Models: what serving adds after a successful predict — the version's counts, the
+  /// version column, the shadow's copy of the batch.
+  trestle::Batch Served(ServedModel& served, const trestle::Batch& input, trestle::Batch out,
+                        const std::vector<Rejection>& rejections);
   /// Applies the node's policy to a whole-batch failure. Returns false when the run failed.
   void HandleBatchError(const BatchMessage& in, const Status& st);
   /// Dead-letters or skips rejected rows; fails the run on `fail`. Returns false if the
@@ -54,6 +60,7 @@ class NodeExecutor {
   std::mutex sink_mu_;
   std::atomic<bool> monitor_busy_{false};
   std::atomic<int64_t> monitor_skipped_{0};
+  ShadowRunner* shadow_ = nullptr;
 };
 
 }  // namespace trestle::core

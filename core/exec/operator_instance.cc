@@ -1,5 +1,7 @@
 #include "exec/operator_instance.h"
 
+#include <cstddef>
+
 #include <glog/logging.h>
 
 #include "trestle/options.hpp"
@@ -158,6 +160,21 @@ Status OperatorInstance::Observe(const trestle::Batch& batch, CallContext& ctx) 
   int32_t rc = def_->monitor->observe(instance_, ctx.host(), &in);
   if (in.release) in.release(&in);
   return ctx.StatusOf(rc);
+}
+
+Result<trestle::ModelInfo> OperatorInstance::DescribeModel() {
+  trestle::ModelInfo info;
+  const TrestleProcessFns* fns = def_->process;
+  constexpr size_t kWants = offsetof(TrestleProcessFns, describe_model) + sizeof(fns->describe_model);
+  if (fns == nullptr || fns->struct_size < kWants || fns->describe_model == nullptr) return info;
+  TrestleModelInfo abi{};
+  abi.struct_size = sizeof(TrestleModelInfo);
+  CallContext ctx(node_);
+  int32_t rc = fns->describe_model(instance_, ctx.host(), &abi);
+  if (rc != TRESTLE_OK) return ctx.StatusOf(rc);
+  if (abi.framework != nullptr) info.framework = abi.framework;
+  if (abi.version != nullptr) info.version = abi.version;
+  return info;
 }
 
 Status OperatorInstance::Close() {

@@ -13,6 +13,7 @@
 #include "plugin/registry.h"
 #include "plugin/operator_info.h"
 #include "trestle/batch.hpp"
+#include "trestle/operator.hpp"
 #include "trestle/schema.hpp"
 
 namespace trestle::core {
@@ -39,6 +40,8 @@ class OperatorInstance {
   Status Commit(bool final_commit);
   Status Observe(const trestle::Batch& batch, CallContext& ctx);
   Status Close();
+  /// Models: what the instance serves (ABI 1.1); empty fields for 1.0 plugins.
+  Result<trestle::ModelInfo> DescribeModel();
 
   const trestle::Schema& output_schema() const { return output_; }
   const NodeHost& node() const { return *node_; }

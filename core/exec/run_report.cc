@@ -41,15 +41,53 @@ nlohmann::json NodeJson(const PlannedNode& n) {
   return j;
 }
 
+nlohmann::json VersionJson(const ModelRecord& r) {
+  nlohmann::json j = {{"version", r.label()},
+                      {"path", r.path},
+                      {"sha256", r.sha256},
+                      {"loaded_at", Iso(r.loaded_at)},
+                      {"rows", r.rows.load()},
+                      {"batches", r.batches.load()}};
+  if (!r.framework.empty()) j["framework"] = r.framework;
+  if (!r.model_version.empty() && r.model_version != r.label()) j["model_file_version"] = r.model_version;
+  if (int64_t ms = r.retired_at_ms.load()) j["retired_at"] = IsoTimestampMicros(ms * 1000);
+  return j;
+}
+
+// Which model produced which rows: every version a model node served, with its hash.
+nlohmann::json ModelJson(const PlannedNode& n) {
+  nlohmann::json versions = nlohmann::json::array();
+  for (const auto& r : n.model->History()) versions.push_back(VersionJson(*r));
+  const ModelBinding& b = *n.model_binding;
+  nlohmann::json j = {{"node", n.name},
+                      {"type", n.type},
+                      {"model", b.model_option},
+                      {"policy", b.policy.ToString()},
+                      {"serving", n.model->Current()->record().label()},
+                      {"versions", versions}};
+  auto custom = n.stats->Custom();
+  j["swaps"] = n.model->swaps();
+  j["load_failures"] = custom.count("model_load_failures") ? static_cast<int64_t>(custom["model_load_failures"]) : 0;
+  if (n.shadow) {
+    nlohmann::json s = n.shadow->Totals().ToJson();
+    s["type"] = n.shadow->type;
+    s["model"] = VersionJson(*n.shadow->record);
+    j["shadow"] = s;
+  }
+  return j;
+}
+
 }  // namespace
 
 nlohmann::json BuildRunReport(const Plan& plan, const FlowRunner& runner, const std::string& run_id,
                               const Status& status) {
   nlohmann::json plugins = nlohmann::json::object();
   nlohmann::json nodes = nlohmann::json::array();
+  nlohmann::json models = nlohmann::json::array();
   for (const auto& n : plan.nodes) {
     plugins[n->plugin_name] = {{"version", n->plugin_version}, {"sha256", n->plugin_sha256}};
     nodes.push_back(NodeJson(*n));
+    if (n->model) models.push_back(ModelJson(*n));
   }
   double secs = std::chrono::duration<double>(runner.ended() - runner.started()).count();
   nlohmann::json j = {{"run_id", run_id},
@@ -62,6 +100,7 @@ nlohmann::json BuildRunReport(const Plan& plan, const FlowRunner& runner, const 
                       {"duration_seconds", secs},
                       {"plugins", plugins},
                       {"nodes", nodes},
+                      {"models", models},
                       {"accounting", runner.accounting().ToJson()},
                       {"dead_letters", {{"path", runner.dead_letter_path()}, {"rows", runner.dead_letters_written()}}}};
   if (!runner.MonitorSkips().empty()) j["monitor_skipped_batches"] = runner.MonitorSkips();
@@ -86,6 +125,21 @@ std::string FormatRunSummary(const nlohmann::json& r) {
         << " dead-lettered, " << p["filtered"].get<int64_t>() << " filtered, " << p["skipped"].get<int64_t>()
         << " skipped" << (p["balanced"].get<bool>() ? "" : "  (does not balance)") << "\n";
     }
+  }
+  for (const auto& m : r.value("models", nlohmann::json::array())) {
+    o << "model " << m["node"].get<std::string>() << ":";
+    for (const auto& v : m["versions"])
+      o << "  version " << (v["version"].get<std::string>().empty() ? "-" : v["version"].get<std::string>()) << " scored "
+        << v["rows"].get<int64_t>() << " rows";
+    if (m.contains("shadow") && m["shadow"].contains("score_abs_diff_mean")) {
+      std::snprintf(buf, sizeof buf, "%.3g", m["shadow"]["score_abs_diff_mean"].get<double>());
+      o << "; shadow " << m["shadow"]["type"].get<std::string>() << ": mean |score diff| " << buf;
+      if (m["shadow"].contains("label_disagreement_share")) {
+        std::snprintf(buf, sizeof buf, "%.2f%%", 100 * m["shadow"]["label_disagreement_share"].get<double>());
+        o << ", labels disagree on " << buf;
+      }
+    }
+    o << "\n";
   }
   int64_t dl = r["dead_letters"]["rows"].get<int64_t>();
   if (dl > 0) o << "dead letters: " << dl << " rows in " << r["dead_letters"]["path"].get<std::string>() << "\n";

@@ -16,6 +16,9 @@
 #include "exec/operator_instance.h"
 #include "config/settings.h"
 #include "exec/retry.h"
+#include "model/model_loader.h"
+#include "model/served_model.h"
+#include "model/shadow.h"
 #include "observe/node_stats.h"
 #include "trestle/schema.hpp"
 
@@ -38,6 +41,14 @@ struct PlannedNode {
   std::unique_ptr<NodeHost> host = std::make_unique<NodeHost>();
   std::vector<std::unique_ptr<OperatorInstance>> instances;  ///< created and opened
   trestle::Schema output_schema;
+
+  // Models only (serving: in the pipeline file). `instances` are the first version's;
+  // `model` serves them until a new version is swapped in.
+  std::unique_ptr<ModelBinding> model_binding;
+  std::unique_ptr<ModelSlot> model;
+  double poll_s = 0;           ///< look for a new version this often; 0 = on request only
+  std::string version_column;  ///< appended utf8 column carrying the serving version
+  std::unique_ptr<ShadowPlan> shadow;
 };
 
 struct Plan {

@@ -6,6 +6,7 @@
 
 #include "config/option_check.h"
 #include "config/settings.h"
+#include "model/model_repository.h"
 
 namespace trestle::core {
 
@@ -45,6 +46,129 @@ std::string Columns(const trestle::Schema& s) {
   std::string out;
   for (const auto& f : s.fields()) out += (out.empty() ? "" : ", ") + f.name + ":" + trestle::type_name(f.type);
   return out.empty() ? "none" : out;
+}
+
+const std::string* StringOption(const OptionValues& options, const std::string& name) {
+  for (const auto& [key, v] : options)
+    if (key == name && v.type == ParamType::kString) return &v.string;
+  return nullptr;
+}
+
+// Resolves a model operator's `model` option (a repository or a model) under `policy`
+// into `options`; adds a diagnostic at `at` and returns false when it cannot.
+bool ResolveModelOption(const LoadedPipeline& loaded, const std::string& at, const VersionPolicy& policy,
+                        OptionValues* options, ResolvedModel* resolved, Diagnostics* diags) {
+  const std::string* path = StringOption(*options, "model");
+  if (path == nullptr) return true;
+  auto r = ResolveModel(*path, policy);
+  if (!r.ok()) {
+    diags->add(loaded.DiagnosticAt(at, r.status().message()));
+    return false;
+  }
+  *resolved = *r;
+  *options = WithStringOption(*options, "model", resolved->path);
+  return true;
+}
+
+// The node's shadow model: created and opened on the node's input, sharing a score or
+// a label column with the node.
+bool PlanShadow(const ValidatedPipeline& validated, const PluginRegistry& registry, int i, const trestle::Schema& input,
+                PlannedNode& node, Diagnostics* diags) {
+  const LoadedPipeline& loaded = validated.loaded;
+  const config::Shadow& cs = loaded.pipeline.nodes(i).serving().shadow();
+  const std::string at = "nodes[" + std::to_string(i) + "].serving.shadow";
+  const RegisteredOperator* op = registry.FindDef(cs.type());
+  if (op == nullptr) {
+    diags->add(loaded.DiagnosticAt(at + ".type", "unknown operator type \"" + cs.type() + "\""));
+    return false;
+  }
+  auto sp = std::make_unique<ShadowPlan>();
+  sp->type = cs.type();
+  sp->plugin_name = op->library->name();
+  sp->plugin_version = op->library->version();
+  if (!cs.score().empty()) sp->score = cs.score();
+  if (!cs.label().empty()) sp->label = cs.label();
+  if (cs.queue_batches() > 0) sp->queue_batches = cs.queue_batches();
+  sp->host.pipeline = node.host->pipeline;
+  sp->host.node = node.name + "/shadow";
+  sp->host.node_index = i;
+  sp->host.stats = &sp->stats;
+  sp->host.on_error = ErrorPolicy::kSkip;
+
+  OptionValues options = validated.shadow_options[static_cast<size_t>(i)];
+  ResolvedModel resolved;
+  if (!ResolveModelOption(loaded, at + ".options.model", VersionPolicy{}, &options, &resolved, diags)) return false;
+  auto inst = OperatorInstance::Make(*op, options, &sp->host);
+  if (!inst.ok()) {
+    diags->add(loaded.DiagnosticAt(at + ".options", "shadow: " + inst.status().message()));
+    return false;
+  }
+  auto out = (*inst)->Open(&input);
+  if (!out.ok()) {
+    diags->add(loaded.DiagnosticAt(at, "shadow: " + out.status().message()));
+    return false;
+  }
+  auto record = DescribeVersion(resolved, **inst);
+  if (!record.ok()) {
+    diags->add(loaded.DiagnosticAt(at, "shadow: " + record.status().message()));
+    return false;
+  }
+  const trestle::Schema& mine = node.model_binding->output;
+  sp->score_node = mine.index_of(sp->score);
+  sp->score_shadow = out->index_of(sp->score);
+  sp->label_node = mine.index_of(sp->label);
+  sp->label_shadow = out->index_of(sp->label);
+  if ((sp->score_node < 0 || sp->score_shadow < 0) && (sp->label_node < 0 || sp->label_shadow < 0)) {
+    diags->add(loaded.DiagnosticAt(at, "the shadow and the node share neither a score column \"" + sp->score +
+                                           "\" nor a label column \"" + sp->label + "\" to compare (node: " +
+                                           Columns(mine) + "; shadow: " + Columns(*out) + ")"));
+    return false;
+  }
+  sp->instance = std::move(inst).value();
+  sp->record = std::move(record).value();
+  node.shadow = std::move(sp);
+  return true;
+}
+
+// A model node's serving: the first version's record and slot, the version column and
+// the shadow.
+bool PlanModel(const ValidatedPipeline& validated, const PluginRegistry& registry, int i, const RegisteredOperator& op,
+               const OptionValues& options, const ResolvedModel& resolved, const trestle::Schema& input,
+               PlannedNode& node, Diagnostics* diags) {
+  const LoadedPipeline& loaded = validated.loaded;
+  const config::Serving& sv = loaded.pipeline.nodes(i).serving();
+  const std::string at = "nodes[" + std::to_string(i) + "]";
+  auto binding = std::make_unique<ModelBinding>();
+  binding->op = op;
+  binding->options = options;
+  if (const std::string* m = StringOption(validated.options[static_cast<size_t>(i)], "model")) binding->model_option = *m;
+  binding->policy = VersionPolicy::Parse(sv.version()).value();
+  binding->input = input;
+  binding->output = node.output_schema;
+  binding->instances = static_cast<int>(node.instances.size());
+  binding->reentrant = node.info.threading == Threading::kReentrant;
+  binding->host = node.host.get();
+  auto record = DescribeVersion(resolved, *node.instances.front());
+  if (!record.ok()) {
+    diags->add(loaded.DiagnosticAt(at, record.status().message()));
+    return false;
+  }
+  std::vector<OperatorInstance*> borrowed;
+  for (auto& inst : node.instances) borrowed.push_back(inst.get());
+  node.model = std::make_unique<ModelSlot>(std::make_shared<ServedModel>(
+      std::move(record).value(), std::vector<std::unique_ptr<OperatorInstance>>{}, borrowed, binding->reentrant));
+  node.model_binding = std::move(binding);
+  node.poll_s = sv.poll_s();
+  if (!sv.version_column().empty()) {
+    if (node.output_schema.has(sv.version_column())) {
+      diags->add(loaded.DiagnosticAt(at + ".serving.version_column",
+                                     "the model's output already has a column \"" + sv.version_column() + "\""));
+      return false;
+    }
+    node.version_column = sv.version_column();
+    node.output_schema = node.output_schema.with({node.version_column, trestle::Type::Utf8, false});
+  }
+  return !sv.has_shadow() || PlanShadow(validated, registry, i, input, node, diags);
 }
 
 }  // namespace
@@ -131,9 +255,16 @@ Result<std::unique_ptr<Plan>> BuildPlan(const ValidatedPipeline& validated, cons
     }
     if (!inputs_ok) continue;
 
+    OptionValues options = validated.options[k];
+    ResolvedModel resolved;
+    if (node.info.role == Role::kModel &&
+        !ResolveModelOption(loaded, at + ".options.model", VersionPolicy::Parse(cn.serving().version()).value(),
+                            &options, &resolved, diags))
+      continue;
+
     bool ok = true;
     for (int n = 0; n < instances && ok; ++n) {
-      auto inst = OperatorInstance::Make(*op, validated.options[k], node.host.get());
+      auto inst = OperatorInstance::Make(*op, options, node.host.get());
       if (!inst.ok()) {
         diags->add(loaded.DiagnosticAt(at + ".options", inst.status().message()));
         ok = false;
@@ -155,6 +286,8 @@ Result<std::unique_ptr<Plan>> BuildPlan(const ValidatedPipeline& validated, cons
       node.output_schema = schema.value();
       node.instances.push_back(std::move(inst).value());
     }
+    if (ok && node.info.role == Role::kModel)
+      ok = PlanModel(validated, registry, i, *op, options, resolved, input ? *input : trestle::Schema(), node, diags);
     usable[k] = ok;
   }
   if (diags->size() > before) return diags->ToStatus(before);

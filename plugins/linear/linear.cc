@@ -5,6 +5,8 @@
 #include <memory>
 #include <utility>
 
+#include <trestle/model_file.hpp>
+
 namespace linear {
 namespace {
 
@@ -42,7 +44,8 @@ void accumulate(const trestle::Column& c, Read read, double w, int32_t feature, 
 trestle::OperatorSpec Linear::spec() {
   return trestle::OperatorSpec("linear", "Score rows with a linear or logistic regression model read from a JSON file.")
       .param<std::string>("model",
-                          "path of the model file: {\"type\": \"linear\" or \"logistic\", \"features\": [...], \"coefficients\": "
+                          "path of the model file, or of a directory holding it as linear.json or model.json (one version of a versioned "
+                          "model repository): {\"type\": \"linear\" or \"logistic\", \"features\": [...], \"coefficients\": "
                           "[...] or {\"feature\": coefficient}, \"intercept\": b, \"version\": \"optional\"}")
       .required()
       .param<double>("threshold", "logistic models: the label is 1 where score >= threshold", 0.5)
@@ -57,7 +60,7 @@ trestle::OperatorSpec Linear::spec() {
 }
 
 Linear::Linear(const trestle::Options& o)
-    : model_(load_model(o.get<std::string>("model"))),
+    : model_(load_model(trestle::model_file(o.get<std::string>("model"), {"linear.json", "model.json"}))),
       threshold_(o.get<double>("threshold")),
       output_(o.get<std::string>("output")),
       label_(o.get<std::string>("label_output")) {

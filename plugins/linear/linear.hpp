@@ -16,6 +16,7 @@ class Linear final : public trestle::Model {
   trestle::Signature signature() const override;
   trestle::Schema open(const trestle::Schema& in) override;
   trestle::Batch predict(trestle::Batch in, trestle::Context& ctx) override;
+  trestle::ModelInfo info() const override { return {"linear", model_.version}; }
 
   const LinearModel& model() const { return model_; }
 

@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <optional>
 
@@ -179,7 +182,7 @@ TEST(Linear, BadModelFilesNameTheFileAndTheProblem) {
     EXPECT_THAT(m, HasSubstr("model file \"" + data(f) + "\""));
     EXPECT_THAT(m, HasSubstr(problem));
   };
-  bad("absent.json", "cannot be opened: No such file or directory");
+  bad("absent.json", "does not exist");
   bad("not_json.json", "is not valid JSON");
   bad("length_mismatch.json", "has 2 features but 1 coefficients");
   bad("unknown_type.json", "has unknown \"type\" \"tree\"; expected \"linear\" or \"logistic\"");
@@ -196,6 +199,19 @@ TEST(Linear, BadOptions) {
   EXPECT_THAT(invalid(model("logistic.json").set("label_output", std::string("score")), in),
               HasSubstr("option \"label_output\" must be a name other than option \"output\""));
   EXPECT_THAT(invalid(Options(), in), HasSubstr("missing required option \"model\""));
+}
+
+TEST(Linear, ADirectoryModelPathReadsItsModelJson) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("linear_dir_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  Batch in = BatchBuilder().i64("tenure", {10}).f64("monthly_charges", {3.5}).build();
+  EXPECT_THAT(invalid(Options().set("model", dir.string()), in),
+              HasSubstr("model directory \"" + dir.string() + "\" holds none of: linear.json, model.json"));
+  std::filesystem::copy_file(data("linear.json"), dir / "model.json");
+  Harness<Linear> from_dir(Options().set("model", dir.string()));
+  Harness<Linear> from_file(model("linear.json"));
+  EXPECT_EQ(doubles(score(from_dir, in).column(2)), doubles(score(from_file, in).column(2)));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

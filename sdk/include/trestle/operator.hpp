@@ -58,6 +58,12 @@ struct Signature {
   std::vector<Field> outputs;
 };
 
+/// What a model instance serves, reported to the host after open().
+struct ModelInfo {
+  std::string framework;  ///< e.g. "xgboost 1.7.4"
+  std::string version;    ///< the model's own version from its file; empty if none
+};
+
 /// Adds prediction columns to a batch. Rows it cannot score are rejected
 /// (ctx.reject); every other row comes out, in order.
 class Model : public Operator {
@@ -75,6 +81,8 @@ class Model : public Operator {
     return out;
   }
   virtual Batch predict(Batch input, Context& ctx) = 0;
+  /// Called after open(); the default tells nothing.
+  virtual ModelInfo info() const { return {}; }
 };
 
 /// Writes batches; commit() is the durability point after which sources are acked.

@@ -5,6 +5,7 @@
 /// the C trampolines that call the operator classes and turn every exception into a
 /// status code plus message.
 
+#include <cstddef>
 #include <exception>
 #include <memory>
 #include <string>
@@ -56,6 +57,7 @@ struct Instance {
   std::unique_ptr<T> op;
   Schema input;
   Schema output;
+  ModelInfo info;  // models: what describe_model last reported (owns its strings)
 };
 
 inline void check_output(const Batch& b, const Schema& declared, const char* what) {
@@ -71,7 +73,7 @@ struct Trampolines {
   static int32_t create(const TrestleOptions* options, const TrestleHost* host, void** out) {
     return guarded(host, [&] {
       auto op = std::make_unique<T>(Options::from_abi(options));
-      *out = new Instance<T>{std::move(op), {}, {}};
+      *out = new Instance<T>{std::move(op), {}, {}, {}};
     });
   }
   static int32_t open(void* p, const TrestleHost* host, const ArrowSchema* in, ArrowSchema* out) {
@@ -132,6 +134,16 @@ struct Trampolines {
       result.export_to(out);
     });
   }
+  static int32_t describe_model(void* p, const TrestleHost* host, TrestleModelInfo* info) {
+    return guarded(host, [&] {
+      Instance<T>* inst = self(p);
+      inst->info = inst->op->info();
+      constexpr size_t kWants = offsetof(TrestleModelInfo, version) + sizeof(info->version);
+      if (info == nullptr || info->struct_size < kWants) return;
+      info->framework = inst->info.framework.c_str();
+      info->version = inst->info.version.c_str();
+    });
+  }
   static int32_t write(void* p, const TrestleHost* host, ArrowArray* in) {
     return guarded(host, [&] {
       Context ctx(host);
@@ -166,8 +178,11 @@ class CompiledOperator {
     if constexpr (role_of<T>() == TRESTLE_ROLE_SOURCE) {
       c->source_ = {sizeof(TrestleSourceFns), &Tr::next, &Tr::ack};
       c->def_.source = &c->source_;
-    } else if constexpr (role_of<T>() == TRESTLE_ROLE_TRANSFORM || role_of<T>() == TRESTLE_ROLE_MODEL) {
-      c->process_ = {sizeof(TrestleProcessFns), &Tr::process};
+    } else if constexpr (role_of<T>() == TRESTLE_ROLE_MODEL) {
+      c->process_ = {sizeof(TrestleProcessFns), &Tr::process, &Tr::describe_model};
+      c->def_.process = &c->process_;
+    } else if constexpr (role_of<T>() == TRESTLE_ROLE_TRANSFORM) {
+      c->process_ = {sizeof(TrestleProcessFns), &Tr::process, nullptr};
       c->def_.process = &c->process_;
     } else if constexpr (role_of<T>() == TRESTLE_ROLE_SINK) {
       c->sink_ = {sizeof(TrestleSinkFns), &Tr::write, &Tr::commit};

@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define TRESTLE_ABI_MAJOR 1
-#define TRESTLE_ABI_MINOR 0
+#define TRESTLE_ABI_MINOR 1
 
 /* The one symbol a plugin library exports. Its type is TrestlePluginEntryFn. */
 #define TRESTLE_PLUGIN_ENTRY trestle_plugin_entry_v1
@@ -244,6 +244,14 @@ typedef struct TrestleSourceFns {
   int32_t (*ack)(void* instance, const TrestleHost* host, uint64_t seq);
 } TrestleSourceFns;
 
+/* ABI 1.1: what a model instance serves, for run reports and metrics. The strings
+ * belong to the instance and stay valid until its next call or `destroy`. */
+typedef struct TrestleModelInfo {
+  uint32_t struct_size;
+  const char* framework;         /* e.g. "xgboost 1.7.4"; "" when not told */
+  const char* version;           /* the model's own version (from its file); "" if none */
+} TrestleModelInfo;
+
 /* Transforms and models. A transform's output may have fewer rows than its input
  * (rejected or filtered rows); a model's output has exactly the input rows that it did
  * not reject, in order. */
@@ -251,6 +259,9 @@ typedef struct TrestleProcessFns {
   uint32_t struct_size;
   int32_t (*process)(void* instance, const TrestleHost* host, struct ArrowArray* input,
                      struct ArrowArray* output);
+  /* ABI 1.1, models only, may be NULL: fills `info` after a successful `open`. The host
+   * sets info->struct_size to the size it knows; the plugin fills only what fits. */
+  int32_t (*describe_model)(void* instance, const TrestleHost* host, TrestleModelInfo* info);
 } TrestleProcessFns;
 
 typedef struct TrestleSinkFns {
