@@ -17,15 +17,6 @@ double sigmoid(double z) {
   return e / (1.0 + e);
 }
 
-template <typename T>
-trestle::Column column_of(trestle::Type type, std::vector<T> values) {
-  static constexpr T kNone{};
-  auto owner = std::make_shared<std::vector<T>>(std::move(values));
-  const void* data = owner->empty() ? &kNone : static_cast<const void*>(owner->data());
-  auto rows = static_cast<int64_t>(owner->size());
-  return trestle::Column(type, rows, 0, 0, nullptr, data, nullptr, std::move(owner));
-}
-
 // z[r] += w * x[r] for every row; a row whose x is null, NaN or infinite gets bad[r] =
 // feature (its first bad feature) instead.
 template <typename Read>
@@ -132,10 +123,10 @@ trestle::Batch Linear::predict(trestle::Batch in, trestle::Context& ctx) {
       z[r] = sigmoid(z[r]);
       labels[r] = z[r] >= threshold_ ? 1 : 0;
     }
-    columns.push_back(column_of(trestle::Type::Float64, std::move(z)));
-    columns.push_back(column_of(trestle::Type::Int64, std::move(labels)));
+    columns.push_back(trestle::Column::from_values(trestle::Type::Float64, std::move(z)));
+    columns.push_back(trestle::Column::from_values(trestle::Type::Int64, std::move(labels)));
   } else {
-    columns.push_back(column_of(trestle::Type::Float64, std::move(z)));
+    columns.push_back(trestle::Column::from_values(trestle::Type::Float64, std::move(z)));
   }
   ctx.count("predictions", static_cast<double>(kept));
   return trestle::Batch(out_, std::move(columns));

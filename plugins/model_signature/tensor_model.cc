@@ -12,15 +12,6 @@
 namespace model_signature {
 namespace {
 
-template <typename T>
-trestle::Column column_of(trestle::Type type, std::vector<T> values) {
-  static constexpr T kNone{};
-  auto owner = std::make_shared<std::vector<T>>(std::move(values));
-  const void* data = owner->empty() ? &kNone : static_cast<const void*>(owner->data());
-  auto rows = static_cast<int64_t>(owner->size());
-  return trestle::Column(type, rows, 0, 0, nullptr, data, nullptr, std::move(owner));
-}
-
 std::string number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.17g", v);
@@ -175,8 +166,8 @@ trestle::Batch TensorModel::emit(const trestle::Batch& input, const Features& f,
   }
   const trestle::Batch scored = emitted == static_cast<size_t>(input.num_rows()) ? input : input.filter(keep);
   std::vector<trestle::Column> columns = scored.columns();
-  for (auto& o : outputs) columns.push_back(column_of(trestle::Type::Float64, std::move(o)));
-  if (has_label()) columns.push_back(column_of(trestle::Type::Int64, std::move(labels)));
+  for (auto& o : outputs) columns.push_back(trestle::Column::from_values(trestle::Type::Float64, std::move(o)));
+  if (has_label()) columns.push_back(trestle::Column::from_values(trestle::Type::Int64, std::move(labels)));
   ctx.count("predictions", static_cast<double>(emitted));
   return trestle::Batch(out_, std::move(columns));
 }

@@ -14,15 +14,6 @@
 namespace trestle_xgb {
 namespace {
 
-template <typename T>
-trestle::Column column_of(trestle::Type type, std::vector<T> values) {
-  static constexpr T kNone{};
-  auto owner = std::make_shared<std::vector<T>>(std::move(values));
-  const void* data = owner->empty() ? &kNone : static_cast<const void*>(owner->data());
-  auto rows = static_cast<int64_t>(owner->size());
-  return trestle::Column(type, rows, 0, 0, nullptr, data, nullptr, std::move(owner));
-}
-
 // The model file the `model` option names (a directory resolves to the first of the
 // usual names); XGBoost picks the format from the extension, so only .json and .ubj pass.
 std::string resolve_model(const trestle::Options& o) {
@@ -285,10 +276,10 @@ trestle::Batch XGBoostModel::predict(trestle::Batch in, trestle::Context& ctx) {
     if (kind_ == Kind::Binary) {
       std::vector<int64_t> label(rows);
       for (size_t r = 0; r < rows; ++r) label[r] = score[r] >= threshold_ ? 1 : 0;
-      columns.push_back(column_of(trestle::Type::Float64, std::move(score)));
-      columns.push_back(column_of(trestle::Type::Int64, std::move(label)));
+      columns.push_back(trestle::Column::from_values(trestle::Type::Float64, std::move(score)));
+      columns.push_back(trestle::Column::from_values(trestle::Type::Int64, std::move(label)));
     } else {
-      columns.push_back(column_of(trestle::Type::Float64, std::move(score)));
+      columns.push_back(trestle::Column::from_values(trestle::Type::Float64, std::move(score)));
     }
   } else {
     const size_t w = width_;
@@ -319,8 +310,8 @@ trestle::Batch XGBoostModel::predict(trestle::Batch in, trestle::Context& ctx) {
       for (size_t k = 0; k < w; ++k)
         for (size_t r = 0; r < rows; ++r) labels[k][r] = value[k][r] >= threshold_ ? 1 : 0;
     }
-    for (auto& v : value) columns.push_back(column_of(trestle::Type::Float64, std::move(v)));
-    for (auto& l : labels) columns.push_back(column_of(trestle::Type::Int64, std::move(l)));
+    for (auto& v : value) columns.push_back(trestle::Column::from_values(trestle::Type::Float64, std::move(v)));
+    for (auto& l : labels) columns.push_back(trestle::Column::from_values(trestle::Type::Int64, std::move(l)));
   }
   give_back(std::move(s));
   ctx.count("predictions", static_cast<double>(rows));

@@ -22,6 +22,8 @@ using model_signature::TensorModel;
 using model_signature::TensorType;
 using trestle::Type;
 using trestle::testing::BatchBuilder;
+using trestle::testing::doubles;
+using trestle::testing::ints;
 using ::testing::HasSubstr;
 using Names = std::vector<std::string>;
 
@@ -144,16 +146,6 @@ TEST_F(SignatureFile, MissingFile) {
 
 // --- TensorModel: what the plugins share around the framework call ----------------------
 
-std::vector<double> doubles(const trestle::Column& c) {
-  std::vector<double> v;
-  for (int64_t r = 0; r < c.size(); ++r) v.push_back(c.f64(r));
-  return v;
-}
-std::vector<int64_t> ints(const trestle::Column& c) {
-  std::vector<int64_t> v;
-  for (int64_t r = 0; r < c.size(); ++r) v.push_back(c.i64(r));
-  return v;
-}
 
 // A host that records rejections, through the SDK's test harness types.
 struct Host {

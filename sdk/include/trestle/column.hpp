@@ -29,6 +29,17 @@ class Column {
         values_(values), data_(data), owner_(std::move(owner)) {}
   Column() = default;
 
+  /// A column without nulls that takes ownership of `values`; for the fixed-width types
+  /// whose C++ type is T (int32_t, int64_t for int64 and timestamps, float, double).
+  template <typename T>
+  static Column from_values(Type type, std::vector<T> values) {
+    static constexpr T kNone{};
+    auto owner = std::make_shared<std::vector<T>>(std::move(values));
+    const void* data = owner->empty() ? &kNone : static_cast<const void*>(owner->data());
+    const auto rows = static_cast<int64_t>(owner->size());
+    return Column(type, rows, 0, 0, nullptr, data, nullptr, std::move(owner));
+  }
+
   Type type() const { return type_; }
   int64_t size() const { return length_; }
   int64_t offset() const { return offset_; }

@@ -8,6 +8,7 @@
 ///
 /// Failures surface as trestle::Error with the operator's code and message.
 
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -162,5 +163,34 @@ class Harness {
   void* instance_ = nullptr;
   Schema output_;
 };
+
+/// Every value of a numeric column as double (bool as 0/1); a null reads as NaN.
+inline std::vector<double> doubles(const Column& c) {
+  std::vector<double> v;
+  v.reserve(static_cast<size_t>(c.size()));
+  for (int64_t r = 0; r < c.size(); ++r) v.push_back(c.is_null(r) ? std::numeric_limits<double>::quiet_NaN() : c.as_double(r));
+  return v;
+}
+
+/// Every value of an int32 or int64 column (a null reads as 0; check is_null).
+inline std::vector<int64_t> ints(const Column& c) {
+  std::vector<int64_t> v;
+  v.reserve(static_cast<size_t>(c.size()));
+  for (int64_t r = 0; r < c.size(); ++r) v.push_back(c.is_null(r) ? 0 : c.type() == Type::Int32 ? c.i32(r) : c.i64(r));
+  return v;
+}
+
+/// The Error that creating operator T with `options` and opening it on `input` throws,
+/// or nullopt when both succeed.
+template <typename T>
+std::optional<Error> open_error(const Options& options, const Schema& input = Schema()) {
+  try {
+    Harness<T> h(options);
+    h.open(input);
+  } catch (const Error& e) {
+    return e;
+  }
+  return std::nullopt;
+}
 
 }  // namespace trestle::testing
