@@ -1,8 +1,10 @@
 // trestle run FILE
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <random>
 
 #include <glog/logging.h>
@@ -11,9 +13,13 @@
 #include "common_options.h"
 #include "exec/flow_runner.h"
 #include "exec/run_report.h"
+#include "exec/row_json.h"
+#include "observe/admin_server.h"
+#include "observe/prometheus.h"
 #include "exit_codes.h"
 #include "progress_display.h"
 #include "signal_watcher.h"
+#include "store/run_store.h"
 
 namespace po = boost::program_options;
 
@@ -34,19 +40,44 @@ std::string NewRunId() {
   return std::string(stamp) + "-" + suffix;
 }
 
+// The admin endpoint's view of a run: its exposition and its readiness.
+core::AdminServer::Options AdminCallbacks(const core::Plan& plan, const core::FlowRunner& runner,
+                                          const std::string& run_id, const std::atomic<bool>& finished) {
+  const double started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  core::AdminServer::Options o;
+  o.metrics = [&plan, &runner, run_id, started] {
+    return core::RenderPrometheus(plan, core::SnapshotRun(plan, runner, run_id, started));
+  };
+  o.readiness = [&runner, &finished]() -> core::Readiness {
+    if (runner.state().failed()) return {false, "failed"};
+    if (runner.state().stopping()) return {false, "draining"};
+    if (finished.load()) return {false, "finished"};
+    if (!runner.Ready()) return {false, "starting"};
+    return {true, ""};
+  };
+  return o;
+}
+
 }  // namespace
 
 int RunCommand(const Args& args) {
   SignalWatcher signals;  // first: blocks SIGINT/SIGTERM/SIGHUP before any thread exists
   CommonOptions common;
   std::string file, report_path, state_dir, run_dir;
-  bool quiet = false;
+  bool quiet = false, no_store = false;
+  std::string admin_addr;
+  bool no_admin = false;
   po::options_description desc("trestle run options");
   desc.add_options()("help,h", "show this help")("file", po::value(&file)->required(), "pipeline file")(
       "report", po::value(&report_path), "also write the run report (JSON) to this file")(
       "state-dir", po::value(&state_dir)->default_value(".trestle"), "where runs keep their files")(
       "run-dir", po::value(&run_dir), "this run's directory (default STATE_DIR/runs/RUN_ID)")(
-      "quiet,q", po::bool_switch(&quiet), "print no summary");
+      "quiet,q", po::bool_switch(&quiet), "print no summary")(
+      "no-store", po::bool_switch(&no_store), "do not record the run in the run store (STATE_DIR/runs.db)")(
+      "admin-addr", po::value(&admin_addr),
+      "serve /metrics, /healthz and /readyz on HOST:PORT (port 0: any free one, logged); default for a pipeline "
+      "with execution.service: 127.0.0.1:9464")(
+      "no-admin", po::bool_switch(&no_admin), "no admin endpoint, even for a service pipeline");
   common.AddPluginOptions(desc);
   common.AddPipelineOptions(desc);
   po::positional_options_description pos;
@@ -55,11 +86,26 @@ int RunCommand(const Args& args) {
   bool help = false;
   if (!ParseArgs(args, desc, pos, vm, "usage: trestle run FILE [options]", help)) return kExitUsage;
   if (help) return kExitOk;
+  std::optional<core::AdminAddress> admin;
+  if (vm.count("admin-addr")) {
+    if (no_admin) {
+      std::cerr << "trestle: --admin-addr and --no-admin exclude each other\n";
+      return kExitUsage;
+    }
+    auto parsed = core::ParseAdminAddress(admin_addr);
+    if (!parsed.ok()) {
+      std::cerr << "trestle: --admin-addr \"" << admin_addr << "\": " << parsed.status().message() << "\n";
+      return kExitUsage;
+    }
+    admin = *parsed;
+  }
 
   core::PluginRegistry registry = common.LoadRegistry();
   for (const auto& r : registry.Refusals()) LOG(WARNING) << "plugin refused: " << r.status.message();
-  std::unique_ptr<core::Plan> plan = PlanOrReport(file, common, registry, std::cerr);
+  config::Execution execution;
+  std::unique_ptr<core::Plan> plan = PlanOrReport(file, common, registry, std::cerr, &execution);
   if (!plan) return kExitInvalidPipeline;
+  if (!admin && !no_admin && execution.service()) admin = core::AdminAddress{"127.0.0.1", 9464};
 
   const std::string run_id = NewRunId();
   if (run_dir.empty()) run_dir = (std::filesystem::path(state_dir) / "runs" / run_id).string();
@@ -69,7 +115,27 @@ int RunCommand(const Args& args) {
     std::cerr << "trestle: cannot create run directory " << run_dir << ": " << ec.message() << "\n";
     return kExitRunFailed;
   }
-  core::FlowRunner runner(plan.get(), core::RunOptions{run_id, run_dir});
+  // The run store: a store that cannot be opened or written costs the record, not the run.
+  std::unique_ptr<core::RunStore> store;
+  if (!no_store) {
+    auto opened = core::RunStore::Open(core::RunStore::DefaultPath(state_dir));
+    core::Status begun = opened.ok() ? (*opened)->BeginRun(run_id, plan->pipeline, plan->file, plan->config_hash,
+                                                            core::NowIso())
+                                     : opened.status();
+    if (begun.ok()) store = std::move(*opened);
+    else LOG(WARNING) << "run " << run_id << " is not recorded in the run store: " << begun.message();
+  }
+  core::FlowRunner runner(plan.get(), core::RunOptions{run_id, run_dir, store.get()});
+  // After the plan (models loaded and warm), before the run; readiness follows the run.
+  std::atomic<bool> run_finished{false};
+  core::AdminServer admin_server(AdminCallbacks(*plan, runner, run_id, run_finished));
+  if (admin) {
+    core::Status started = admin_server.Start(*admin);
+    if (!started.ok()) {
+      std::cerr << "trestle: " << started.message() << " (choose another with --admin-addr HOST:PORT, or --no-admin)\n";
+      return kExitRunFailed;
+    }
+  }
   signals.Start({[&] { runner.RequestStop(); }, [&](const char* why) { runner.Abort(why); },
                  [&] { runner.ReloadModels(); }},
                 plan->exec.drain_timeout_s);
@@ -79,13 +145,18 @@ int RunCommand(const Args& args) {
     ProgressDisplay progress(&runner);
     status = runner.Run();
   }
+  run_finished = true;
   signals.Stop();
 
   nlohmann::json report = core::BuildRunReport(*plan, runner, run_id, status);
   core::Status w = core::WriteJsonFile((std::filesystem::path(run_dir) / "report.json").string(), report);
   if (w.ok() && !report_path.empty()) w = core::WriteJsonFile(report_path, report);
   if (!w.ok()) LOG(ERROR) << w.ToString();
+  if (store) {
+    if (core::Status st = store->EndRun(report); !st.ok()) LOG(WARNING) << "run store: " << st.message();
+  }
   if (!quiet) std::cout << core::FormatRunSummary(report) << std::flush;
+  admin_server.Stop();
   if (!status.ok()) LOG(ERROR) << "run " << run_id << " failed: " << status.ToString();
   return status.ok() && w.ok() ? kExitOk : kExitRunFailed;
 }

@@ -13,6 +13,10 @@ int RunCommand(const Args& args);
 int ValidateCommand(const Args& args);
 int PluginsCommand(const Args& args);
 int GraphCommand(const Args& args);
+int ProfileCommand(const Args& args);
 int VersionCommand(const Args& args);
+int RunsCommand(const Args& args);
+int HistoryCommand(const Args& args);
+int ReportCommand(const Args& args);
 
 }  // namespace trestle::cli

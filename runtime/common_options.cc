@@ -51,9 +51,11 @@ std::optional<core::ValidatedPipeline> ValidateOrReport(const std::string& file,
 }
 
 std::unique_ptr<core::Plan> PlanOrReport(const std::string& file, const CommonOptions& common,
-                                         const core::PluginRegistry& registry, std::ostream& err) {
+                                         const core::PluginRegistry& registry, std::ostream& err,
+                                         config::Execution* execution) {
   auto validated = ValidateOrReport(file, common, registry, err);
   if (!validated) return nullptr;
+  if (execution) *execution = validated->loaded.pipeline.execution();
   core::Diagnostics diags;
   auto plan = core::BuildPlan(*validated, registry, &diags);
   if (plan.ok()) return std::move(plan).value();

@@ -35,9 +35,11 @@ std::optional<core::ValidatedPipeline> ValidateOrReport(const std::string& file,
 
 /// Validates `file` and builds its plan (creating and opening every operator, which
 /// checks the schemas through the graph). Prints every problem to `err` and returns
-/// null when the pipeline is invalid.
+/// null when the pipeline is invalid. `execution`, when given, receives the pipeline's
+/// execution block as written.
 std::unique_ptr<core::Plan> PlanOrReport(const std::string& file, const CommonOptions& common,
-                                         const core::PluginRegistry& registry, std::ostream& err);
+                                         const core::PluginRegistry& registry, std::ostream& err,
+                                         config::Execution* execution = nullptr);
 
 /// Parses a subcommand's arguments. Returns false (after printing the problem and the
 /// usage to stderr) on a usage error; sets `help` when --help was asked for.

@@ -19,6 +19,11 @@ commands:
   graph FILE            draw a pipeline (--format text|dot|mermaid)
   plugins list          the plugin libraries found, with versions, ABI and sha256
   plugins inspect [OP]  an operator's parameters, role, threading and schema
+  profile DATA -o FILE  the reference profile of a CSV/JSON-lines file, for the monitors
+  runs                  the runs recorded in the run store (STATE_DIR/runs.db)
+  history --feature F   a feature's statistics and scores per monitor window, and since
+                        when each finding has been present
+  report RUN_ID         one self-contained HTML report of a run (-o FILE)
   version               versions of trestle and its plugin ABI
 
 `trestle <command> --help` describes a command's options. Options a command does not
@@ -42,6 +47,10 @@ int main(int argc, char** argv) {
   if (cmd == "validate") return ValidateCommand(args);
   if (cmd == "graph") return GraphCommand(args);
   if (cmd == "plugins") return PluginsCommand(args);
+  if (cmd == "profile") return ProfileCommand(args);
+  if (cmd == "runs") return RunsCommand(args);
+  if (cmd == "history") return HistoryCommand(args);
+  if (cmd == "report") return ReportCommand(args);
   if (cmd == "version" || cmd == "--version") return VersionCommand(args);
   std::cerr << "trestle: unknown command \"" << cmd << "\"\n\n" << kUsage << "\n";
   return kExitUsage;

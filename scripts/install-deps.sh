@@ -10,7 +10,7 @@ packages=(
   libgflags-dev libgoogle-glog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
-  python3 python3-numpy
+  python3 python3-numpy chromium
   libxgboost-dev xgboost libtorch-dev libopencv-dnn-dev
   python3-xgboost python3-sklearn python3-torch python3-onnx
 )

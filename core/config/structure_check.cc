@@ -176,10 +176,13 @@ class StructureChecker {
         continue;
       }
       const OperatorInfo* upstream = OperatorOf(it->second);
-      if (upstream != nullptr &&
-          (upstream->role == Role::kSink || upstream->role == Role::kMonitor)) {
-        Report(path, "input " + Quote(input) + " is " + Article(RoleName(upstream->role)) +
-                         " and has no output");
+      const OperatorInfo* self = OperatorOf(i);
+      if (upstream != nullptr && upstream->role == Role::kSink) {
+        Report(path, "input " + Quote(input) + " is a sink and has no output");
+      } else if (upstream != nullptr && upstream->role == Role::kMonitor && self != nullptr &&
+                 self->role != Role::kSink) {
+        // A monitor's output is its findings, which only sinks (alert sinks) take.
+        Report(path, "input " + Quote(input) + " is a monitor: only a sink can take its findings");
       }
       edges_.emplace_back(it->second, i, j);
     }

@@ -21,11 +21,13 @@ class RowAccounting {
   RowAccounting(std::vector<std::string> names, std::vector<std::vector<int>> successors,
                 std::vector<bool> is_source, std::vector<bool> is_sink);
 
-  void AddRead(int source, int64_t rows) { at(read_, source, source) += rows; }
-  void AddDeadLettered(int source, int node, int64_t rows) { at(dead_, source, node) += rows; }
-  void AddFiltered(int source, int node, int64_t rows) { at(filtered_, source, node) += rows; }
-  void AddSkipped(int source, int node, int64_t rows) { at(skipped_, source, node) += rows; }
-  void AddReached(int source, int sink, int64_t rows) { at(reached_, source, sink) += rows; }
+  // Rows of no source (source < 0: monitors' findings on their way to alert sinks) are
+  // not accounted.
+  void AddRead(int source, int64_t rows) { add(read_, source, source, rows); }
+  void AddDeadLettered(int source, int node, int64_t rows) { add(dead_, source, node, rows); }
+  void AddFiltered(int source, int node, int64_t rows) { add(filtered_, source, node, rows); }
+  void AddSkipped(int source, int node, int64_t rows) { add(skipped_, source, node, rows); }
+  void AddReached(int source, int sink, int64_t rows) { add(reached_, source, sink, rows); }
 
   struct PathBalance {
     int source, sink;
@@ -42,8 +44,8 @@ class RowAccounting {
   nlohmann::json ToJson() const;
 
  private:
-  std::atomic<int64_t>& at(std::vector<std::atomic<int64_t>>& v, int s, int n) {
-    return v[static_cast<size_t>(s) * n_ + static_cast<size_t>(n)];
+  void add(std::vector<std::atomic<int64_t>>& v, int s, int n, int64_t rows) {
+    if (s >= 0) v[static_cast<size_t>(s) * n_ + static_cast<size_t>(n)] += rows;
   }
   int64_t get(const std::vector<std::atomic<int64_t>>& v, int s, int n) const {
     return v[static_cast<size_t>(s) * n_ + static_cast<size_t>(n)].load();

@@ -5,6 +5,7 @@
 #include <functional>
 #include <mutex>
 #include <set>
+#include <tuple>
 #include <thread>
 
 #include <glog/logging.h>
@@ -48,8 +49,16 @@ int64_t PathsTo(const Plan& plan, int from, int to, std::vector<int64_t>& memo) 
   return memo[static_cast<size_t>(from)] = p;
 }
 
-// A sequencer needs exactly one upstream source reaching the sink by exactly one path.
+bool FedByMonitor(const Plan& plan, int sink) {
+  for (int in : plan.nodes[static_cast<size_t>(sink)]->inputs)
+    if (plan.nodes[static_cast<size_t>(in)]->info.role == Role::kMonitor) return true;
+  return false;
+}
+
+// A sequencer needs exactly one upstream source reaching the sink by exactly one path,
+// and no monitor feeding it (findings have no sequence numbers).
 bool CanSequence(const Plan& plan, int sink) {
+  if (FedByMonitor(plan, sink)) return false;
   int sources = 0;
   int64_t paths = 0;
   std::vector<int64_t> memo(plan.nodes.size(), -1);
@@ -70,7 +79,8 @@ FlowRunner::FlowRunner(Plan* plan, RunOptions options) : plan_(plan), options_(s
   std::vector<bool> is_source, is_sink;
   for (const auto& node : plan_->nodes) {
     names.push_back(node->name);
-    succ.push_back(node->outputs);
+    // A monitor's outputs carry findings, not the source's rows.
+    succ.push_back(node->info.role == Role::kMonitor ? std::vector<int>{} : node->outputs);
     is_source.push_back(node->info.role == Role::kSource);
     is_sink.push_back(node->info.role == Role::kSink);
   }
@@ -89,6 +99,7 @@ FlowRunner::FlowRunner(Plan* plan, RunOptions options) : plan_(plan), options_(s
     h.run = &run_;
     h.dead_letters = dead_letters_.get();
     h.accounting = accounting_.get();
+    h.recorder = options_.recorder;
     if (node.info.role == Role::kSource) {
       progress_[i] = std::make_unique<SourceProgress>();
       h.progress = progress_[i].get();
@@ -124,6 +135,7 @@ FlowRunner::~FlowRunner() {
     node->host->dead_letters = nullptr;
     node->host->accounting = nullptr;
     node->host->progress = nullptr;
+    node->host->recorder = nullptr;
   }
 }
 
@@ -227,7 +239,7 @@ Status FlowRunner::Run() {
             flow::make_edge(*s, *f);
             im.in[k] = s.get();
             im.tbb_nodes.push_back(std::move(s));
-          } else if (node.ordered) {
+          } else if (node.ordered && !FedByMonitor(*plan_, i)) {
             LOG(WARNING) << "[" << plan_->pipeline << "/" << node.name
                          << "] input order cannot be kept: more than one source or path feeds this sink";
           }
@@ -237,12 +249,25 @@ Status FlowRunner::Run() {
         case Role::kMonitor: {
           im.executors[k] = std::make_unique<NodeExecutor>(&node, &run_, accounting_.get(), dead_letters_.get());
           NodeExecutor* ex_ptr = im.executors[k].get();
-          auto f = std::make_unique<flow::function_node<BatchMessage, flow::continue_msg>>(
-              g, flow::unlimited, [ex_ptr](const BatchMessage& m) {
-                ex_ptr->Observe(m);
-                return flow::continue_msg();
-              });
+          if (node.outputs.empty()) {
+            auto f = std::make_unique<flow::function_node<BatchMessage, flow::continue_msg>>(
+                g, flow::unlimited, [ex_ptr](const BatchMessage& m) {
+                  ex_ptr->Observe(m);
+                  return flow::continue_msg();
+                });
+            im.in[k] = f.get();
+            im.tbb_nodes.push_back(std::move(f));
+            break;
+          }
+          // With alert sinks downstream: findings go on as batches of their own.
+          using Findings = flow::multifunction_node<BatchMessage, std::tuple<BatchMessage>>;
+          auto f = std::make_unique<Findings>(g, flow::unlimited,
+                                              [ex_ptr](const BatchMessage& m, Findings::output_ports_type& ports) {
+                                                ex_ptr->Observe(m);
+                                                if (auto out = ex_ptr->TakeFindings()) std::get<0>(ports).try_put(*out);
+                                              });
           im.in[k] = f.get();
+          im.out[k] = &flow::output_port<0>(*f);
           im.tbb_nodes.push_back(std::move(f));
           break;
         }
@@ -272,6 +297,7 @@ Status FlowRunner::Run() {
   }
 
   watcher_->Start();
+  running_.store(true);
   std::vector<std::thread> pumps;
   for (size_t k = 0; k < n; ++k) {
     if (!im.drivers[k]) continue;
@@ -283,6 +309,7 @@ Status FlowRunner::Run() {
   }
   im.arena.execute([&] { im.graph->wait_for_all(); });
   for (auto& t : pumps) t.join();
+  running_.store(false);
   for (auto& d : im.drivers)
     if (d) d->WaitForInflight();
   watcher_->Stop();
@@ -295,6 +322,18 @@ Status FlowRunner::Run() {
     }
     im.commit_cv.notify_all();
     im.committer.join();
+  }
+  // Monitors report their last window at close: close those with alert sinks first and
+  // hand what they found to those sinks before the final commit.
+  for (int i : plan_->topo_order) {
+    PlannedNode& node = *plan_->nodes[static_cast<size_t>(i)];
+    if (node.info.role != Role::kMonitor || !node.findings) continue;
+    for (auto& inst : node.instances) {
+      Status st = inst->Close();
+      if (!st.ok()) LOG(WARNING) << "[" << plan_->pipeline << "/" << node.name << "] close: " << st.ToString();
+    }
+    if (auto findings = im.executors[static_cast<size_t>(i)]->TakeFindings())
+      for (int o : node.outputs) im.executors[static_cast<size_t>(o)]->Write(*findings);
   }
   if (!run_.failed()) commit_round(true);
 

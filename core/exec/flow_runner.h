@@ -21,12 +21,16 @@
 #include "exec/run_state.h"
 #include "graph/plan.h"
 #include "model/model_watcher.h"
+#include "observe/event_recorder.h"
 
 namespace trestle::core {
 
 struct RunOptions {
   std::string run_id;
   std::string run_dir;  ///< dead letters go here unless the plan names a path
+  /// Where monitors' windows and findings are kept (the run store); null = nowhere but
+  /// the log. Not owned; must outlive Run().
+  EventRecorder* recorder = nullptr;
 };
 
 /// A point-in-time view for progress displays.
@@ -51,6 +55,10 @@ class FlowRunner {
   /// Look for new model versions now (SIGHUP). Thread-safe; no-op before Run().
   void ReloadModels();
 
+  /// Ready to serve (readiness probes): the graph is built and running, its models are
+  /// loaded and warmed (at plan time), and it is neither draining nor failed.
+  bool Ready() const { return running_.load() && !run_.stopping() && !run_.failed(); }
+
   RunProgress Progress() const;
   const RowAccounting& accounting() const { return *accounting_; }
   const RunState& state() const { return run_; }
@@ -71,6 +79,7 @@ class FlowRunner {
   std::vector<std::unique_ptr<SourceProgress>> progress_;
   std::unique_ptr<Impl> impl_;
   std::unique_ptr<ModelWatcher> watcher_;
+  std::atomic<bool> running_{false};
   std::chrono::system_clock::time_point started_, ended_;
 };
 

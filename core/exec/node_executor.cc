@@ -239,6 +239,17 @@ void NodeExecutor::Observe(const BatchMessage& in) {
   }
 }
 
+std::optional<BatchMessage> NodeExecutor::TakeFindings() {
+  if (!node_->findings) return std::nullopt;
+  std::vector<nlohmann::json> findings = node_->findings->Take();
+  if (findings.empty()) return std::nullopt;
+  BatchMessage m;  // source -1, no ticket: outside the row accounting
+  m.batch = std::make_shared<const trestle::Batch>(FindingsBatch(node_->name, findings));
+  node_->stats->batches_out.fetch_add(1);
+  node_->stats->rows_out.fetch_add(m.batch->num_rows());
+  return m;
+}
+
 Status NodeExecutor::Commit(bool final_commit) {
   std::lock_guard<std::mutex> l(sink_mu_);
   OperatorInstance* inst = node_->instances.front().get();

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "exec/accounting.h"
@@ -27,6 +28,9 @@ class NodeExecutor {
   void Write(const BatchMessage& in);
   /// Monitors: observes unless another observe call is running, then skips and counts.
   void Observe(const BatchMessage& in);
+  /// Monitors with sinks downstream: the findings reported since the last call, as one
+  /// batch of no source; nullopt when there are none.
+  std::optional<BatchMessage> TakeFindings();
   /// Sinks: commit under the same lock that writes take.
   Status Commit(bool final_commit);
 

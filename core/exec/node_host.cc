@@ -1,6 +1,7 @@
 #include "exec/node_host.h"
 
 #include <glog/logging.h>
+#include <nlohmann/json.hpp>
 
 #include "exec/accounting.h"
 
@@ -27,8 +28,34 @@ struct HostApiImpl {
     const CallContext& c = C(self);
     if (c.node_->stats && name) c.node_->stats->SetGauge(name, value);
   }
+  // Monitors' windows and findings (trestle/findings.hpp) are kept: log, metrics, the
+  // run store, and as rows for the sinks downstream of the monitor. Other events are logged.
   static void EmitEvent(void* self, const char* kind, const char* json) {
-    LOG(INFO) << Tag(C(self)) << "event " << (kind ? kind : "?") << " " << (json ? json : "{}");
+    const CallContext& c = C(self);
+    const NodeHost& n = *c.node_;
+    const std::string k = kind ? kind : "";
+    if (k != "finding" && k != "monitor_window") {
+      LOG(INFO) << Tag(c) << "event " << (k.empty() ? "?" : k) << " " << (json ? json : "{}");
+      return;
+    }
+    nlohmann::json j = nlohmann::json::parse(json ? json : "", nullptr, false);
+    if (!j.is_object()) {
+      LOG(WARNING) << Tag(c) << "event " << k << " ignored: its payload is not a JSON object";
+      return;
+    }
+    if (k == "monitor_window") {
+      if (n.stats) n.stats->windows.fetch_add(1);
+      if (n.recorder) n.recorder->RecordWindow(n.node, j);
+      return;
+    }
+    const std::string code = j.value("code", std::string("FINDING"));
+    LOG(WARNING) << Tag(c) << "finding " << code << (j.value("feature", std::string()).empty() ? "" : " on \"" + j.value("feature", std::string()) + "\"")
+                 << ": " << j.value("message", std::string()) << " (" << j.value("statistic", std::string("value")) << " "
+                 << (j.contains("value") ? j["value"].dump() : "null") << ", threshold "
+                 << (j.contains("threshold") ? j["threshold"].dump() : "null") << ")";
+    if (n.stats) n.stats->AddFinding(code);
+    if (n.recorder) n.recorder->RecordFinding(n.node, j);
+    if (n.findings) n.findings->Add(std::move(j));
   }
   static void SetError(void* self, int32_t code, const char* message) {
     CallContext& c = C(self);

@@ -11,7 +11,9 @@
 
 #include "common/status.h"
 #include "exec/dead_letter.h"
+#include "exec/findings.h"
 #include "exec/run_state.h"
+#include "observe/event_recorder.h"
 #include "observe/node_stats.h"
 #include "trestle/c/abi.h"
 
@@ -39,6 +41,8 @@ struct NodeHost {
   SourceProgress* progress = nullptr;   ///< sources only
   int source_index = -1;                ///< sources only: the node index of the source
   ErrorPolicy on_error = ErrorPolicy::kDeadLetter;
+  EventRecorder* recorder = nullptr;    ///< not owned; the run store, or null
+  FindingsOutbox* findings = nullptr;   ///< monitors with sinks downstream; not owned
 };
 
 struct Rejection {

@@ -13,6 +13,7 @@
 
 #include "exec/node_host.h"
 #include "plugin/registry.h"
+#include "exec/findings.h"
 #include "exec/operator_instance.h"
 #include "config/settings.h"
 #include "exec/retry.h"
@@ -49,6 +50,9 @@ struct PlannedNode {
   double poll_s = 0;           ///< look for a new version this often; 0 = on request only
   std::string version_column;  ///< appended utf8 column carrying the serving version
   std::unique_ptr<ShadowPlan> shadow;
+
+  /// Monitors with sinks downstream: findings waiting to go to them as rows.
+  std::unique_ptr<FindingsOutbox> findings;
 };
 
 struct Plan {

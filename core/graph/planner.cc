@@ -286,6 +286,12 @@ Result<std::unique_ptr<Plan>> BuildPlan(const ValidatedPipeline& validated, cons
       node.output_schema = schema.value();
       node.instances.push_back(std::move(inst).value());
     }
+    if (ok && node.info.role == Role::kMonitor && !node.outputs.empty()) {
+      // What a monitor sends downstream is its findings, not the data it watched.
+      node.output_schema = FindingsSchema();
+      node.findings = std::make_unique<FindingsOutbox>();
+      node.host->findings = node.findings.get();
+    }
     if (ok && node.info.role == Role::kModel)
       ok = PlanModel(validated, registry, i, *op, options, resolved, input ? *input : trestle::Schema(), node, diags);
     usable[k] = ok;

@@ -24,11 +24,29 @@ void NodeStats::AddCustom(const std::string& name, double delta) {
 void NodeStats::SetGauge(const std::string& name, double value) {
   std::lock_guard<std::mutex> l(mu_);
   custom_[name] = value;
+  gauges_.insert(name);
 }
 
 std::map<std::string, double> NodeStats::Custom() const {
   std::lock_guard<std::mutex> l(mu_);
   return custom_;
+}
+
+std::map<std::string, NodeStats::CustomMetric> NodeStats::CustomMetrics() const {
+  std::lock_guard<std::mutex> l(mu_);
+  std::map<std::string, CustomMetric> out;
+  for (const auto& [name, value] : custom_) out[name] = CustomMetric{value, gauges_.count(name) > 0};
+  return out;
+}
+
+void NodeStats::AddFinding(const std::string& code) {
+  std::lock_guard<std::mutex> l(mu_);
+  ++findings_[code];
+}
+
+std::map<std::string, int64_t> NodeStats::Findings() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return findings_;
 }
 
 }  // namespace trestle::core

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 
 namespace trestle::core {
@@ -41,10 +42,23 @@ struct NodeStats {
   void AddCustom(const std::string& name, double delta);
   void SetGauge(const std::string& name, double value);
   std::map<std::string, double> Custom() const;
+  /// The same with each metric's kind: a gauge once SetGauge has set it, else a counter
+  /// (AddCustom). The admin endpoint exports counters as `_total`, gauges as they are.
+  struct CustomMetric {
+    double value = 0;
+    bool gauge = false;
+  };
+  std::map<std::string, CustomMetric> CustomMetrics() const;
+  /// Monitors: one more finding with stable code `code`; and one more closed window.
+  void AddFinding(const std::string& code);
+  std::map<std::string, int64_t> Findings() const;
+  std::atomic<int64_t> windows{0};
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, double> custom_;
+  std::set<std::string> gauges_;  ///< names set through SetGauge
+  std::map<std::string, int64_t> findings_;
 };
 
 }  // namespace trestle::core

@@ -167,7 +167,7 @@ TEST_F(PluginsTest, ListShowsEveryLibraryWithHashAndOperators) {
        {"select (transform)", "cast (transform)", "impute (transform)", "scale (transform)", "one_hot (transform)",
         "filter (transform)"}},
       {"linear", {"linear (model)"}},
-      {"testkit", {"sequence (source)", "scripted (transform)"}},
+      {"testkit", {"sequence (source)", "scripted (transform)", "fixed_monitor (monitor)"}},
   };
   for (const auto& [lib, ops] : expected) {
     ASSERT_TRUE(blocks.count(lib)) << lib << " is not listed:\n" << r.out;

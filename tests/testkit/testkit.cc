@@ -1,11 +1,21 @@
 // Operators that exist only to exercise the engine in tests: a counting source that
-// records its acks, and a transform whose failures are scripted. Not installed.
+// records its acks, a transform whose failures are scripted, and a monitor that reports
+// fixed windows and findings. Not installed.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <thread>
 
 #include <trestle/sdk.hpp>
+
+// trestle/findings.hpp calls json_quote unqualified from namespace trestle while it
+// lives in trestle::detail; harmless once the header qualifies it.
+namespace trestle {
+using detail::json_quote;
+}  // namespace trestle
+
+#include <trestle/findings.hpp>
 
 namespace {
 
@@ -91,6 +101,105 @@ class Scripted final : public trestle::Transform {
   int64_t calls_ = 0;
 };
 
+/// Reports a window of numeric column `column` every `window_rows` rows (and the rest at
+/// close; windows follow each other in time without overlapping): count, null_share, mean, min, p50, max, four histogram bins over [0, `range`)
+/// as shares ("bin_0".."bin_3", beyond the range counted in the last) beside a flat
+/// reference ("ref_bin_0".. = 0.25), and the score psi = 0.01, or 0.5 from window
+/// `drift_from_window` on (-1 = never), which is then also a DRIFT finding (threshold
+/// 0.2) with a fixed top value. Counts windows and findings (metrics
+/// "windows_reported", "findings_reported") so tests can check the run store.
+class FixedMonitor final : public trestle::Monitor {
+ public:
+  static trestle::OperatorSpec spec() {
+    return trestle::OperatorSpec("fixed_monitor", "A monitor reporting fixed windows and findings, for tests.")
+        .param<std::string>("column", "numeric column to describe", "x")
+        .param<int64_t>("window_rows", "rows per window", 50).min(1)
+        .param<int64_t>("drift_from_window", "first window (0-based) with a DRIFT finding; -1 = none", -1)
+        .param<double>("range", "histogram range [0, range)", 100.0)
+        .input_doc("the column named by `column`, numeric");
+  }
+  explicit FixedMonitor(const trestle::Options& o)
+      : column_(o.get<std::string>("column")), window_rows_(o.get<int64_t>("window_rows")),
+        drift_from_(o.get<int64_t>("drift_from_window")), range_(o.get<double>("range")) {}
+  void open(const trestle::Schema& in) override { in.require_numeric(column_); }
+  void observe(const trestle::Batch& batch, trestle::Context& ctx) override {
+    const trestle::Column& c = batch.column(column_);
+    for (int64_t r = 0; r < batch.num_rows(); ++r) {
+      if (values_.empty() && nulls_ == 0) start_us_ = std::max(NowUs(), last_end_us_ + 1);
+      if (c.is_null(r)) ++nulls_;
+      else values_.push_back(c.as_double(r));
+      if (static_cast<int64_t>(values_.size()) + nulls_ >= window_rows_) Close(ctx);
+    }
+  }
+  void close(trestle::Context& ctx) override {
+    if (!values_.empty() || nulls_ > 0) Close(ctx);
+  }
+
+ private:
+  static int64_t NowUs() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+  void Close(trestle::Context& ctx) {
+    trestle::MonitorWindow w;
+    w.start_us = start_us_;
+    w.end_us = last_end_us_ = std::max(NowUs(), start_us_ + 1);
+    w.rows = static_cast<int64_t>(values_.size()) + nulls_;
+    trestle::FeatureWindow f;
+    f.feature = column_;
+    f.kind = "numeric";
+    std::sort(values_.begin(), values_.end());
+    double sum = 0;
+    double bins[4] = {0, 0, 0, 0};
+    for (double v : values_) {
+      sum += v;
+      int b = v < 0 ? 0 : static_cast<int>(v / (range_ / 4));
+      bins[std::min(b, 3)] += 1;
+    }
+    const double n = static_cast<double>(values_.size());
+    f.stats["count"] = n;
+    f.stats["null_share"] = static_cast<double>(nulls_) / static_cast<double>(w.rows);
+    if (!values_.empty()) {
+      f.stats["mean"] = sum / n;
+      f.stats["min"] = values_.front();
+      f.stats["p50"] = values_[values_.size() / 2];
+      f.stats["max"] = values_.back();
+    }
+    for (int b = 0; b < 4; ++b) {
+      f.stats["bin_" + std::to_string(b)] = n > 0 ? bins[b] / n : 0;
+      f.stats["ref_bin_" + std::to_string(b)] = 0.25;
+    }
+    const bool drift = drift_from_ >= 0 && index_ >= drift_from_;
+    f.scores["psi"] = drift ? 0.5 : 0.01;
+    w.features.push_back(f);
+    trestle::report_window(ctx, w);
+    ctx.count("windows_reported");
+    if (drift) {
+      trestle::Finding d;
+      d.time_us = w.end_us;
+      d.window_start_us = w.start_us;
+      d.feature = column_;
+      d.code = "DRIFT";
+      d.statistic = "psi";
+      d.value = 0.5;
+      d.threshold = 0.2;
+      d.top_values.push_back({"<b>&'x\"", 3, 0.5});
+      d.message = "psi 0.5 above 0.2 on " + column_;
+      trestle::report_finding(ctx, d);
+      ctx.count("findings_reported");
+    }
+    ++index_;
+    values_.clear();
+    nulls_ = 0;
+  }
+
+  std::string column_;
+  int64_t window_rows_, drift_from_;
+  double range_;
+  std::vector<double> values_;
+  int64_t nulls_ = 0, start_us_ = 0, last_end_us_ = 0, index_ = 0;
+};
+
 }  // namespace
 
-TRESTLE_PLUGIN("testkit", "0.1.0", Sequence, Scripted)
+TRESTLE_PLUGIN("testkit", "0.1.0", Sequence, Scripted, FixedMonitor)

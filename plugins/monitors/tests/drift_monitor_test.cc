@@ -1,0 +1,212 @@
+#include "drift_monitor.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "support.hpp"
+
+namespace mt {
+namespace {
+
+using monitors::DriftMonitor;
+
+const std::vector<std::string> kCountries = {"DE", "FR", "IT", "ES"};
+const std::vector<double> kWeights = {0.4, 0.3, 0.2, 0.1};
+
+Batch data(size_t n, double mean, const std::vector<double>& weights, uint64_t seed) {
+  return BatchBuilder()
+      .f64("amount", opt(normal(n, mean, 1.0, seed)))
+      .str("country", categories(n, kCountries, weights, seed + 100))
+      .build();
+}
+
+class DriftMonitorTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ref_ = write_reference(dir_, {data(20000, 0.0, kWeights, 1)}); }
+  Options options(int64_t window_rows = 100000) const {
+    return Options().set("reference", ref_).set("window_rows", window_rows).set("window_seconds", 0.0);
+  }
+  /// One window of `b`; returns the findings.
+  std::vector<json> run(const Batch& b, const Options& o) {
+    h_ = std::make_unique<Harness<DriftMonitor>>(o);
+    h_->open(b.schema());
+    h_->observe(b);
+    h_->close();
+    return findings(*h_);
+  }
+
+  TempDir dir_;
+  std::string ref_;
+  std::unique_ptr<Harness<DriftMonitor>> h_;
+};
+
+TEST_F(DriftMonitorTest, SameDistributionLargeWindowRaisesNothing) {
+  auto fs = run(data(5000, 0.0, kWeights, 2), options());
+  EXPECT_TRUE(fs.empty()) << fs.size() << " findings, first: " << (fs.empty() ? "" : fs[0].dump());
+  auto ws = windows(*h_);
+  ASSERT_EQ(ws.size(), 1u);
+  json amount = feature_of(ws[0], "amount");
+  EXPECT_EQ(amount["kind"], "numeric");
+  for (const char* s : {"psi", "ks", "ks_p", "js", "wasserstein"}) EXPECT_TRUE(amount["scores"][s].is_number()) << s;
+  EXPECT_LT(amount["scores"]["psi"].get<double>(), 0.02);
+  EXPECT_GT(amount["scores"]["ks_p"].get<double>(), 0.01);
+  EXPECT_EQ(amount["stats"]["alert"], 0);
+  EXPECT_DOUBLE_EQ(amount["stats"]["threshold_psi"].get<double>(), 0.2);  // 5000 values: the effect-size rule
+  json country = feature_of(ws[0], "country");
+  EXPECT_EQ(country["kind"], "categorical");
+  for (const char* s : {"psi", "chi2", "chi2_p", "js", "linf"}) EXPECT_TRUE(country["scores"][s].is_number()) << s;
+  EXPECT_DOUBLE_EQ(country["stats"]["threshold_js"].get<double>(), 0.1);
+  EXPECT_LT(country["scores"]["js"].get<double>(), 0.05);
+}
+
+TEST_F(DriftMonitorTest, ShiftedNumericFeatureDrifts) {
+  auto fs = with_code(run(data(5000, 0.7, kWeights, 3), options()), "DRIFT");
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0]["feature"], "amount");
+  EXPECT_EQ(fs[0]["statistic"], "psi");
+  EXPECT_GT(fs[0]["value"].get<double>(), 0.2);
+  EXPECT_DOUBLE_EQ(fs[0]["threshold"].get<double>(), 0.2);
+  EXPECT_THAT(fs[0]["message"].get<std::string>(), HasSubstr("feature \"amount\" drifted: psi"));
+  json amount = feature_of(windows(*h_)[0], "amount");
+  EXPECT_EQ(amount["stats"]["alert"], 1);
+  EXPECT_LT(amount["scores"]["ks_p"].get<double>(), 1e-6);
+  EXPECT_GT(amount["scores"]["wasserstein"].get<double>(), 0.6);  // a shift of 0.7 standard deviations
+  EXPECT_LT(amount["scores"]["wasserstein"].get<double>(), 0.8);
+}
+
+TEST_F(DriftMonitorTest, ShiftedCategoricalFeatureDriftsWithTopChanges) {
+  auto fs = with_code(run(data(5000, 0.0, {0.1, 0.2, 0.2, 0.5}, 4), options()), "DRIFT");
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0]["feature"], "country");
+  EXPECT_EQ(fs[0]["statistic"], "js");
+  ASSERT_GE(fs[0]["top_values"].size(), 2u);
+  EXPECT_EQ(fs[0]["top_values"][0]["value"], "ES");  // 0.1 -> 0.5
+  EXPECT_NEAR(fs[0]["top_values"][0]["share"].get<double>(), 0.5, 0.03);
+  EXPECT_EQ(fs[0]["top_values"][1]["value"], "DE");  // 0.4 -> 0.1
+}
+
+TEST_F(DriftMonitorTest, SmallWindowsUseTheTestsWithCorrection) {
+  Options o = options(200);
+  auto same = run(data(200, 0.0, kWeights, 5), o);
+  EXPECT_TRUE(same.empty()) << same[0].dump();
+  json amount = feature_of(windows(*h_)[0], "amount");
+  EXPECT_TRUE(amount["stats"].contains("threshold_ks_p"));
+  // Two p-value tests in the window; Benjamini-Hochberg's threshold for none rejected is q / m.
+  EXPECT_DOUBLE_EQ(amount["stats"]["threshold_ks_p"].get<double>(), 0.025);
+
+  auto shifted = with_code(run(data(200, 1.0, kWeights, 6), o), "DRIFT");
+  ASSERT_EQ(shifted.size(), 1u);
+  EXPECT_EQ(shifted[0]["statistic"], "ks_p");
+  EXPECT_LT(shifted[0]["value"].get<double>(), 1e-6);
+  EXPECT_THAT(shifted[0]["message"].get<std::string>(), HasSubstr("Benjamini-Hochberg"));
+
+  auto bonf = with_code(run(data(200, 1.0, kWeights, 6), options(200).set("correction", std::string("bonferroni"))), "DRIFT");
+  ASSERT_EQ(bonf.size(), 1u);
+  EXPECT_DOUBLE_EQ(bonf[0]["threshold"].get<double>(), 0.025);
+}
+
+TEST_F(DriftMonitorTest, UnseenCategoriesInChiSquaredWithoutDivisionByZero) {
+  Strings c = categories(300, kCountries, kWeights, 7);
+  for (size_t i = 0; i < 30; ++i) c[i * 10] = "XX";  // 10% never seen in the reference
+  auto fs = with_code(run(BatchBuilder().str("country", c).build(), options().set("features", StringList{"country"})), "DRIFT");
+  json country = feature_of(windows(*h_)[0], "country");
+  for (const char* s : {"psi", "chi2", "chi2_p", "js", "linf"}) ASSERT_TRUE(country["scores"][s].is_number()) << s;
+  EXPECT_GT(country["scores"]["chi2"].get<double>(), 100);
+  EXPECT_LT(country["scores"]["chi2_p"].get<double>(), 1e-10);
+  EXPECT_EQ(country["stats"]["chi2_df"], 4);  // 4 categories + the unseen bin
+  EXPECT_EQ(country["stats"]["unseen_count"], 30);
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0]["statistic"], "chi2_p");
+  EXPECT_EQ(fs[0]["top_values"][0]["value"], "XX");
+}
+
+TEST_F(DriftMonitorTest, StatisticAndThresholdOverrideTheRule) {
+  // A small shift that psi > 0.2 does not flag, a wasserstein limit of 0.05 does.
+  Options o = options().set("statistic", std::string("wasserstein")).set("threshold", 0.05);
+  auto fs = with_code(run(data(5000, 0.15, kWeights, 8), o), "DRIFT");
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0]["feature"], "amount");
+  EXPECT_EQ(fs[0]["statistic"], "wasserstein");
+  EXPECT_DOUBLE_EQ(fs[0]["threshold"].get<double>(), 0.05);
+  EXPECT_TRUE(with_code(run(data(5000, 0.15, kWeights, 8), options()), "DRIFT").empty());
+}
+
+TEST_F(DriftMonitorTest, WindowsByRows) {
+  Harness<DriftMonitor> h(options(1000));
+  Batch b = data(2500, 0.0, kWeights, 9);
+  h.open(b.schema());
+  h.observe(b.slice(0, 700));
+  h.observe(b.slice(700, 1800));
+  EXPECT_EQ(windows(h).size(), 2u);  // 1000 and 2000 rows reached
+  h.close();
+  auto ws = windows(h);
+  ASSERT_EQ(ws.size(), 3u);
+  EXPECT_EQ(ws[0]["rows"], 1000);
+  EXPECT_EQ(ws[1]["rows"], 1000);
+  EXPECT_EQ(ws[2]["rows"], 500);  // flushed at close
+  EXPECT_LE(ws[0]["start_us"].get<int64_t>(), ws[0]["end_us"].get<int64_t>());
+  EXPECT_LE(ws[0]["end_us"].get<int64_t>(), ws[1]["start_us"].get<int64_t>());
+  EXPECT_EQ(feature_of(ws[2], "amount")["stats"]["count"], 500);
+}
+
+TEST_F(DriftMonitorTest, WindowsByTime) {
+  Harness<DriftMonitor> h(Options().set("reference", ref_).set("window_rows", int64_t{100000}).set("window_seconds", 0.05));
+  Batch b = data(300, 0.0, kWeights, 10);
+  h.open(b.schema());
+  h.observe(b.slice(0, 100));
+  h.observe(b.slice(100, 100));
+  EXPECT_TRUE(windows(h).empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(80));
+  h.observe(b.slice(200, 100));  // closes the first window before taking these rows
+  auto ws = windows(h);
+  ASSERT_EQ(ws.size(), 1u);
+  EXPECT_EQ(ws[0]["rows"], 200);
+  EXPECT_GE(ws[0]["end_us"].get<int64_t>() - ws[0]["start_us"].get<int64_t>(), 50000);
+  h.close();
+  ASSERT_EQ(windows(h).size(), 2u);
+  EXPECT_EQ(windows(h)[1]["rows"], 100);
+}
+
+TEST_F(DriftMonitorTest, EventsCarryTheFieldsFindingsHppWrites) {
+  run(data(3000, 2.0, {0.1, 0.1, 0.1, 0.7}, 11), options());
+  auto fs = findings(*h_);
+  ASSERT_EQ(fs.size(), 2u);
+  for (const auto& f : fs) {
+    for (const char* k : {"time_us", "window_start_us", "feature", "code", "statistic", "value", "threshold", "top_values", "message"})
+      EXPECT_TRUE(f.contains(k)) << k << " in " << f.dump();
+    EXPECT_EQ(f["code"], "DRIFT");
+    EXPECT_GT(f["time_us"].get<int64_t>(), 1600000000000000);  // microseconds since the epoch
+  }
+  auto ws = windows(*h_);
+  ASSERT_EQ(ws.size(), 1u);
+  for (const char* k : {"start_us", "end_us", "rows", "skipped_batches", "features"}) EXPECT_TRUE(ws[0].contains(k)) << k;
+  for (const auto& f : ws[0]["features"])
+    for (const char* k : {"feature", "kind", "stats", "scores"}) EXPECT_TRUE(f.contains(k)) << k;
+}
+
+TEST_F(DriftMonitorTest, ReservoirIsBoundedAndSeeded) {
+  Options o = options().set("sample_size", int64_t{500}).set("features", StringList{"amount"});
+  run(data(5000, 0.0, kWeights, 12), o);
+  json first = feature_of(windows(*h_)[0], "amount");
+  EXPECT_EQ(first["stats"]["sampled"], 500);
+  run(data(5000, 0.0, kWeights, 12), o);
+  EXPECT_EQ(feature_of(windows(*h_)[0], "amount")["scores"], first["scores"]);  // same seed, same numbers
+}
+
+TEST_F(DriftMonitorTest, BadOptionsNameTheOptionAndColumn) {
+  Batch b = data(10, 0.0, kWeights, 13);
+  EXPECT_THAT(error_of([&] { run(b, options().set("features", StringList{"nope"})); }),
+              HasSubstr("option \"features\" names \"nope\", which the reference profile \"" + ref_ + "\" does not have"));
+  EXPECT_THAT(error_of([&] { run(BatchBuilder().f64("country", {1.0}).build(), options().set("features", StringList{"country"})); }),
+              HasSubstr("column \"country\" cannot be compared with the reference profile"));
+  EXPECT_THAT(error_of([&] { run(BatchBuilder().f64("other", {1.0}).build(), options()); }),
+              HasSubstr("no column of the reference profile"));
+  EXPECT_THAT(error_of([&] { Harness<DriftMonitor> h(options().set("threshold", 0.3)); }),
+              HasSubstr("option \"threshold\" needs option \"statistic\""));
+  EXPECT_THAT(error_of([&] { Harness<DriftMonitor> h(options().set("statistic", std::string("ks_p")).set("threshold", 2.0)); }),
+              HasSubstr("must be in (0, 1)"));
+}
+
+}  // namespace
+}  // namespace mt
