@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "findings_shim.hpp"
+#include <trestle/findings.hpp>
 #include <trestle/sdk.hpp>
 
 #include "drift.hpp"

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "findings_shim.hpp"
+#include <trestle/findings.hpp>
 #include <trestle/sdk.hpp>
 
 #include "feature_window.hpp"

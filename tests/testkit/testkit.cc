@@ -9,12 +9,6 @@
 
 #include <trestle/sdk.hpp>
 
-// trestle/findings.hpp calls json_quote unqualified from namespace trestle while it
-// lives in trestle::detail; harmless once the header qualifies it.
-namespace trestle {
-using detail::json_quote;
-}  // namespace trestle
-
 #include <trestle/findings.hpp>
 
 namespace {
