@@ -7,7 +7,7 @@
 
 #include <trestle/sdk.hpp>
 
-#include "atomic_file.h"
+#include "atomic_file.hpp"
 #include "row_format.h"
 
 namespace trestle_io {
@@ -29,7 +29,7 @@ class CsvSink final : public trestle::Sink {
   bool header_ = true;
   CsvFormat format_;
   trestle::Schema schema_;
-  AtomicFile file_;
+  trestle_support::AtomicFile file_;
 };
 
 }  // namespace trestle_io

@@ -4,7 +4,7 @@
 #include <set>
 
 #include "schema_option.h"
-#include "timestamp.h"
+#include "timestamp_text.hpp"
 #include "type_inference.h"
 #include "value_parser.h"
 
@@ -173,7 +173,7 @@ bool CsvSource::convert(const CsvRecord& rec, std::string* reason) {
       case trestle::Type::Int64: ok = parse_int64(trim(v), &cell.i); break;
       case trestle::Type::Float32: ok = parse_float32(trim(v), &cell.f); break;
       case trestle::Type::Float64: ok = parse_float64(trim(v), &cell.d); break;
-      case trestle::Type::TimestampUs: ok = parse_timestamp(trim(v), &cell.i); break;
+      case trestle::Type::TimestampUs: ok = trestle_support::parse_timestamp(trim(v), &cell.i); break;
       case trestle::Type::Utf8: cell.s = v; break;
     }
     if (!ok) {

@@ -25,7 +25,7 @@ void JsonlSink::write(const trestle::Batch& batch, trestle::Context& ctx) {
   if (file_.published()) throw trestle::Internal("jsonl_sink: write() after the final commit");
   file_.create();
   file_.flush_if_full();  // before appending: a retried write must not duplicate rows
-  JsonStats stats;
+  trestle_support::JsonStats stats;
   append_jsonl_rows(file_.buffer(), batch, 0, batch.num_rows(), &stats);
   if (stats.non_finite > 0) ctx.count("non_finite_as_null", static_cast<double>(stats.non_finite));
   if (stats.invalid_utf8 > 0) ctx.count("invalid_utf8_replaced", static_cast<double>(stats.invalid_utf8));

@@ -6,7 +6,7 @@
 
 #include <trestle/sdk.hpp>
 
-#include "atomic_file.h"
+#include "atomic_file.hpp"
 
 namespace trestle_io {
 
@@ -22,7 +22,7 @@ class JsonlSink final : public trestle::Sink {
   void close(trestle::Context& ctx) override;
 
  private:
-  AtomicFile file_;
+  trestle_support::AtomicFile file_;
 };
 
 }  // namespace trestle_io

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "schema_option.h"
-#include "timestamp.h"
+#include "timestamp_text.hpp"
 
 namespace trestle_io {
 
@@ -157,7 +157,7 @@ class JsonRowHandler {
     switch (type()) {
       case trestle::Type::Utf8: c.s.assign(v); break;
       case trestle::Type::TimestampUs:
-        if (!parse_timestamp(v, &c.i)) return mismatch(json_text(v));
+        if (!trestle_support::parse_timestamp(v, &c.i)) return mismatch(json_text(v));
         break;
       default: return mismatch(json_text(v));
     }

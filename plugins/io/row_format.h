@@ -4,10 +4,11 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 
 #include <trestle/batch.hpp>
 #include <trestle/schema.hpp>
+
+#include "row_json.hpp"
 
 namespace trestle_io {
 
@@ -29,18 +30,11 @@ void append_csv_header(std::string& out, const trestle::Schema& schema, char del
 void append_csv_rows(std::string& out, const trestle::Batch& batch, const CsvFormat& format, int64_t begin,
                      int64_t end);
 
-struct JsonStats {
-  int64_t non_finite = 0;    ///< NaN/Inf values written as null
-  int64_t invalid_utf8 = 0;  ///< invalid UTF-8 sequences replaced by U+FFFD
-};
-
 /// Rows [begin, end) as JSON objects, one per line, keys in schema order. Nulls and
 /// non-finite numbers are null; floats use the shortest text that reads back to the
-/// same value (with ".0" when it would look like an integer); timestamps are strings.
+/// same value (with ".0" when it would look like an integer); timestamps are strings
+/// (row_json.hpp).
 void append_jsonl_rows(std::string& out, const trestle::Batch& batch, int64_t begin, int64_t end,
-                       JsonStats* stats);
-
-/// `s` as a JSON string literal.
-void append_json_string(std::string& out, std::string_view s, JsonStats* stats);
+                       trestle_support::JsonStats* stats);
 
 }  // namespace trestle_io

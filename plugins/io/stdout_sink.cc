@@ -36,7 +36,7 @@ void StdoutSink::write(const trestle::Batch& batch, trestle::Context& ctx) {
   buf_.clear();
   if (!jsonl_ && !header_done_) append_csv_header(buf_, schema_, format_.delimiter);
   n = std::max<int64_t>(n, 0);
-  JsonStats stats;
+  trestle_support::JsonStats stats;
   if (jsonl_) append_jsonl_rows(buf_, batch, 0, n, &stats);
   else append_csv_rows(buf_, batch, format_, 0, n);
   emit();

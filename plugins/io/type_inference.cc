@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "timestamp.h"
+#include "timestamp_text.hpp"
 #include "value_parser.h"
 
 namespace trestle_io {
@@ -18,7 +18,7 @@ void TypeGuess::observe(std::string_view value) {
   if (float_ && !parse_float64(v, &d)) float_ = false;
   // 1/0 parse as bool too, but an all-0/1 column stays int64 (checked first).
   if (bool_ && (v.size() == 1 || !parse_bool(v, &b))) bool_ = false;
-  if (ts_ && !parse_timestamp(v, &t)) ts_ = false;
+  if (ts_ && !trestle_support::parse_timestamp(v, &t)) ts_ = false;
 }
 
 trestle::Type TypeGuess::result() const {

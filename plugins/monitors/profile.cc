@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <trestle/error.hpp>
 
-#include "atomic_write.hpp"
+#include "atomic_file.hpp"
 #include "values.hpp"
 
 namespace monitors {
@@ -497,6 +497,6 @@ Profile load_profile(const std::string& path) {
   return profile_from_json(s.str(), path);
 }
 
-void write_profile(const std::string& path, const Profile& p) { write_file_atomically(path, to_json(p)); }
+void write_profile(const std::string& path, const Profile& p) { trestle_support::write_file_atomically(path, to_json(p)); }
 
 }  // namespace monitors

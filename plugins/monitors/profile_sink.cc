@@ -1,6 +1,6 @@
 #include "profile_sink.hpp"
 
-#include "atomic_write.hpp"
+#include "atomic_file.hpp"
 
 namespace monitors {
 
@@ -49,7 +49,7 @@ ProfileSink::ProfileSink(const trestle::Options& o) : path_(o.get<std::string>("
 }
 
 void ProfileSink::open(const trestle::Schema& input) {
-  check_writable(path_, "option \"path\"");
+  trestle_support::check_writable(path_, "option \"path\"");
   builder_ = std::make_unique<ProfileBuilder>(input, options_);
 }
 

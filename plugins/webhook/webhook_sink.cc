@@ -13,6 +13,8 @@ namespace {
 
 constexpr const char* kUserAgent = "trestle-webhook/1.0";
 constexpr size_t kQuoteBytes = 200;  // of a response body, in error messages
+// Timestamps in bodies end in "Z": 2024-05-01T12:00:00.000000Z.
+constexpr auto kTimestamps = trestle_support::TimestampSuffix::kZ;
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -49,7 +51,7 @@ std::string quote_start(const std::string& text) {
   size_t i = 0;
   while (i < text.size()) {
     const unsigned char c = p[i];
-    size_t len = c < 0x80 ? 1 : utf8_sequence_length(p + i, text.size() - i);
+    size_t len = c < 0x80 ? 1 : trestle_support::utf8_sequence_length(p + i, text.size() - i);
     if (i + std::max<size_t>(len, 1) > kQuoteBytes) break;
     if (len == 0) out += '?', len = 1;
     else if (c < 0x20 || c == 0x7f) out += ' ';
@@ -206,22 +208,25 @@ WebhookSink::WebhookSink(const trestle::Options& o)
 
 WebhookSink::~WebhookSink() = default;
 
-void WebhookSink::open(const trestle::Schema& input) { writer_.emplace(input); }
+void WebhookSink::open(const trestle::Schema& input) { writer_.emplace(input, kTimestamps); }
 
 void WebhookSink::write(const trestle::Batch& batch, trestle::Context& ctx) {
   const int64_t rows = batch.num_rows();
   if (rows == 0) return;
-  if (!writer_) writer_.emplace(batch.schema());
+  if (!writer_) writer_.emplace(batch.schema(), kTimestamps);
 
   std::vector<Chunk> chunks;
-  JsonStats stats;
+  trestle_support::JsonStats stats;
   Sha256 fingerprint;
   for (int64_t begin = 0; begin < rows; begin += batch_rows_) {
     Chunk c;
     c.begin = begin;
     c.end = std::min(rows, begin + batch_rows_);
     c.body = "{\"rows\":[";
-    writer_->append_rows(c.body, batch, c.begin, c.end, &stats);
+    for (int64_t r = c.begin; r < c.end; ++r) {
+      if (r > c.begin) c.body += ',';
+      writer_->append_row(c.body, batch, r, &stats);
+    }
     c.body += "]}";
     c.digest = sha256_hex(c.body);
     fingerprint.update(c.digest);

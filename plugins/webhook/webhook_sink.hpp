@@ -15,7 +15,7 @@
 #include <trestle/sdk.hpp>
 
 #include "http_client.hpp"
-#include "json_rows.hpp"
+#include "row_json.hpp"
 
 namespace trestle_webhook {
 
@@ -76,7 +76,7 @@ class WebhookSink final : public trestle::Sink {
   int64_t batch_rows_, timeout_ms_, max_attempts_, backoff_ms_, max_backoff_ms_;
   RetryPolicy retry_;
   std::unique_ptr<HttpClient> client_;
-  std::optional<RowWriter> writer_;
+  std::optional<trestle_support::JsonRowWriter> writer_;
   std::string nonce_;                // per instance: keys of two runs never collide
   int64_t next_seq_ = 0;             // sequence number of the next new chunk
   std::optional<Pending> pending_;

@@ -90,7 +90,7 @@ execution: {batch_rows: 10, commit_every_batches: 1}
 // BUG: fails against the current tree. core/exec/flow_runner.cc commit_round(false)
 // acks the sources after csv_sink/jsonl_sink commit(false), which only fsyncs
 // <path>.tmp-<pid>; when the run then fails, close() -> AtomicFile::discard() deletes
-// that file (plugins/io/atomic_file.cc), so rows the source was acked for are lost.
+// that file (plugins/support/atomic_file.cc), so rows the source was acked for are lost.
 // Disabled: known defect, filed for the next session. Periodic commits of the file
 // sinks only fsync their temporary file, and a failed run discards it, so rows acked
 // before the failure are lost for a replayable source (no first-party source replays yet).

@@ -1,5 +1,5 @@
-// The parts of webhook_sink on their own: URL parsing, JSON text of values, SHA-256,
-// and the HTTP client against the test server.
+// The parts of webhook_sink on their own: URL parsing, SHA-256, and the HTTP client
+// against the test server. The JSON text of rows is tested in plugins/support/tests.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -7,7 +7,6 @@
 
 #include "http_client.hpp"
 #include "http_test_server.hpp"
-#include "json_rows.hpp"
 #include "sha256.hpp"
 
 namespace trestle_webhook {
@@ -53,39 +52,6 @@ TEST(ParseHttpUrl, RefusesHttps) {
   EXPECT_FALSE(parse_http_url("https://example.com/", &u, &why));
   EXPECT_NE(why.find("https is not supported"), std::string::npos) << why;
   EXPECT_FALSE(parse_http_url("HTTPS://example.com/", &u, &why));
-}
-
-std::string Json(std::string_view s) {
-  std::string out;
-  append_json_string(out, s, nullptr);
-  return out;
-}
-
-TEST(JsonRows, Strings) {
-  EXPECT_EQ(Json(""), "\"\"");
-  EXPECT_EQ(Json("a\"b\\c/d"), "\"a\\\"b\\\\c/d\"");
-  EXPECT_EQ(Json("\n\r\t\b\f\x01\x1f"), "\"\\n\\r\\t\\b\\f\\u0001\\u001f\"");
-  EXPECT_EQ(Json(std::string_view("nul\0here", 8)), "\"nul\\u0000here\"");
-  EXPECT_EQ(Json("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"), "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
-  JsonStats stats;
-  std::string out;
-  // A lone continuation byte, a truncated sequence, an overlong '/', a surrogate.
-  append_json_string(out, "\x80|\xe2\x82|\xc0\xaf|\xed\xa0\x80", &stats);
-  EXPECT_EQ(out, "\"\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
-  EXPECT_EQ(stats.invalid_utf8, 8);
-}
-
-TEST(JsonRows, Timestamps) {
-  auto ts = [](int64_t us) {
-    std::string s;
-    append_iso8601(s, us);
-    return s;
-  };
-  EXPECT_EQ(ts(0), "1970-01-01T00:00:00.000000Z");
-  EXPECT_EQ(ts(951782400000000), "2000-02-29T00:00:00.000000Z");
-  EXPECT_EQ(ts(1700000000123456), "2023-11-14T22:13:20.123456Z");
-  EXPECT_EQ(ts(-1), "1969-12-31T23:59:59.999999Z");
-  EXPECT_EQ(ts(253402300799999999), "9999-12-31T23:59:59.999999Z");
 }
 
 TEST(Sha256, KnownVectors) {

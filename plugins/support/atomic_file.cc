@@ -1,4 +1,4 @@
-#include "atomic_file.h"
+#include "atomic_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,7 +11,7 @@
 
 #include <trestle/error.hpp>
 
-namespace trestle_io {
+namespace trestle_support {
 namespace {
 
 namespace fs = std::filesystem;
@@ -40,16 +40,12 @@ fs::path parent_of(const std::string& path) {
 
 }  // namespace
 
-AtomicFile::AtomicFile(std::string path)
-    : path_(std::move(path)), temp_path_(path_ + ".tmp-" + std::to_string(::getpid())) {}
-
-AtomicFile::~AtomicFile() { discard(); }
-
-void AtomicFile::check_writable() const {
+void check_writable(const std::string& path, const std::string& context) {
+  const std::string at = context.empty() ? std::string() : context + ": ";
   std::error_code ec;
-  if (fs::is_directory(path_, ec))
-    throw trestle::InvalidArgument("\"" + path_ + "\" is a directory; a file path is needed");
-  fs::path dir = parent_of(path_);
+  if (fs::is_directory(path, ec))
+    throw trestle::InvalidArgument(at + "\"" + path + "\" is a directory; a file path is needed");
+  fs::path dir = parent_of(path);
   // The nearest ancestor that exists must be a directory we may create entries in.
   while (!fs::exists(dir, ec)) {
     fs::path up = dir.parent_path();
@@ -60,10 +56,21 @@ void AtomicFile::check_writable() const {
     dir = up;
   }
   if (!fs::is_directory(dir, ec))
-    throw trestle::InvalidArgument("cannot write \"" + path_ + "\": \"" + dir.string() + "\" is not a directory");
+    throw trestle::InvalidArgument(at + "cannot write \"" + path + "\": \"" + dir.string() + "\" is not a directory");
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
-    throw_io("cannot write \"" + path_ + "\" (directory \"" + dir.string() + "\")", errno);
+    throw_io(at + "cannot write \"" + path + "\" (directory \"" + dir.string() + "\")", errno);
 }
+
+void write_file_atomically(const std::string& path, const std::string& contents) {
+  AtomicFile file(path);
+  file.buffer() = contents;
+  file.publish();
+}
+
+AtomicFile::AtomicFile(std::string path)
+    : path_(std::move(path)), temp_path_(path_ + ".tmp-" + std::to_string(::getpid())) {}
+
+AtomicFile::~AtomicFile() { discard(); }
 
 void AtomicFile::create() {
   if (created()) return;
@@ -125,4 +132,4 @@ void AtomicFile::discard() noexcept {
   }
 }
 
-}  // namespace trestle_io
+}  // namespace trestle_support

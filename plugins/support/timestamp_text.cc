@@ -1,6 +1,6 @@
-#include "timestamp.h"
+#include "timestamp_text.hpp"
 
-namespace trestle_io {
+namespace trestle_support {
 namespace {
 
 // Howard Hinnant's days_from_civil / civil_from_days.
@@ -121,4 +121,4 @@ void append_timestamp(std::string& out, int64_t micros) {
   put_digits(out, frac, 6);
 }
 
-}  // namespace trestle_io
+}  // namespace trestle_support

@@ -1,10 +1,12 @@
-#include "json_rows.hpp"
+#include "row_json.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 
-namespace trestle_webhook {
+#include "timestamp_text.hpp"
+
+namespace trestle_support {
 namespace {
 
 template <typename T>
@@ -28,30 +30,6 @@ bool append_float(std::string& out, T v) {
   return true;
 }
 
-void put_digits(std::string& out, int64_t v, int width) {
-  char buf[24];
-  int n = 0;
-  do {
-    buf[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v > 0);
-  for (int i = n; i < width; ++i) out += '0';
-  while (n > 0) out += buf[--n];
-}
-
-// Howard Hinnant's civil_from_days.
-void civil_from_days(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
-}
-
 }  // namespace
 
 size_t utf8_sequence_length(const unsigned char* p, size_t left) {
@@ -67,33 +45,6 @@ size_t utf8_sequence_length(const unsigned char* p, size_t left) {
   if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
   if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
   return 0;
-}
-
-void append_iso8601(std::string& out, int64_t micros) {
-  int64_t secs = micros / 1000000;
-  int64_t frac = micros % 1000000;
-  if (frac < 0) frac += 1000000, secs -= 1;
-  int64_t days = secs / 86400;
-  int64_t sod = secs % 86400;
-  if (sod < 0) sod += 86400, days -= 1;
-  int64_t y;
-  unsigned m, d;
-  civil_from_days(days, &y, &m, &d);
-  if (y < 0) out += '-', y = -y;
-  put_digits(out, y, 4);
-  out += '-';
-  put_digits(out, m, 2);
-  out += '-';
-  put_digits(out, d, 2);
-  out += 'T';
-  put_digits(out, sod / 3600, 2);
-  out += ':';
-  put_digits(out, sod / 60 % 60, 2);
-  out += ':';
-  put_digits(out, sod % 60, 2);
-  out += '.';
-  put_digits(out, frac, 6);
-  out += 'Z';
 }
 
 void append_json_string(std::string& out, std::string_view s, JsonStats* stats) {
@@ -141,7 +92,8 @@ void append_json_string(std::string& out, std::string_view s, JsonStats* stats) 
   out += '"';
 }
 
-RowWriter::RowWriter(const trestle::Schema& schema) {
+JsonRowWriter::JsonRowWriter(const trestle::Schema& schema, TimestampSuffix suffix)
+    : z_(suffix == TimestampSuffix::kZ) {
   keys_.resize(schema.size());
   for (size_t c = 0; c < schema.size(); ++c) {
     keys_[c].assign(1, c == 0 ? '{' : ',');
@@ -150,38 +102,35 @@ RowWriter::RowWriter(const trestle::Schema& schema) {
   }
 }
 
-void RowWriter::append_rows(std::string& out, const trestle::Batch& batch, int64_t begin, int64_t end,
-                            JsonStats* stats) const {
+void JsonRowWriter::append_row(std::string& out, const trestle::Batch& batch, int64_t r, JsonStats* stats) const {
   const auto& cols = batch.columns();
   const size_t ncols = std::min(cols.size(), keys_.size());
   int64_t non_finite = 0;
-  for (int64_t r = begin; r < end; ++r) {
-    if (r > begin) out += ',';
-    if (ncols == 0) out += '{';
-    for (size_t c = 0; c < ncols; ++c) {
-      out += keys_[c];
-      const trestle::Column& col = cols[c];
-      if (col.is_null(r)) {
-        out += "null";
-        continue;
-      }
-      switch (col.type()) {
-        case trestle::Type::Bool: out += col.bool_at(r) ? "true" : "false"; break;
-        case trestle::Type::Int32: append_integer(out, col.i32(r)); break;
-        case trestle::Type::Int64: append_integer(out, col.i64(r)); break;
-        case trestle::Type::Float32: non_finite += append_float(out, col.f32(r)) ? 0 : 1; break;
-        case trestle::Type::Float64: non_finite += append_float(out, col.f64(r)) ? 0 : 1; break;
-        case trestle::Type::TimestampUs:
-          out += '"';
-          append_iso8601(out, col.ts(r));
-          out += '"';
-          break;
-        case trestle::Type::Utf8: append_json_string(out, col.str(r), stats); break;
-      }
+  if (ncols == 0) out += '{';
+  for (size_t c = 0; c < ncols; ++c) {
+    out += keys_[c];
+    const trestle::Column& col = cols[c];
+    if (col.is_null(r)) {
+      out += "null";
+      continue;
     }
-    out += '}';
+    switch (col.type()) {
+      case trestle::Type::Bool: out += col.bool_at(r) ? "true" : "false"; break;
+      case trestle::Type::Int32: append_integer(out, col.i32(r)); break;
+      case trestle::Type::Int64: append_integer(out, col.i64(r)); break;
+      case trestle::Type::Float32: non_finite += append_float(out, col.f32(r)) ? 0 : 1; break;
+      case trestle::Type::Float64: non_finite += append_float(out, col.f64(r)) ? 0 : 1; break;
+      case trestle::Type::TimestampUs:
+        out += '"';
+        append_timestamp(out, col.ts(r));
+        if (z_) out += 'Z';
+        out += '"';
+        break;
+      case trestle::Type::Utf8: append_json_string(out, col.str(r), stats); break;
+    }
   }
+  out += '}';
   if (stats != nullptr) stats->non_finite += non_finite;
 }
 
-}  // namespace trestle_webhook
+}  // namespace trestle_support

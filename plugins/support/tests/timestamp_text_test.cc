@@ -1,10 +1,10 @@
-#include "timestamp.h"
+#include "timestamp_text.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace trestle_io {
+namespace trestle_support {
 namespace {
 
 int64_t parse(const std::string& s) {
@@ -42,10 +42,12 @@ TEST(Timestamp, FormatsAndRoundTrips) {
   EXPECT_EQ(format(0), "1970-01-01T00:00:00.000000");
   EXPECT_EQ(format(-1), "1969-12-31T23:59:59.999999");
   EXPECT_EQ(format(1700000000123456), "2023-11-14T22:13:20.123456");
+  EXPECT_EQ(format(951782400000000), "2000-02-29T00:00:00.000000");
+  EXPECT_EQ(format(253402300799999999), "9999-12-31T23:59:59.999999");
   for (int64_t v : {int64_t{0}, int64_t{-1}, int64_t{951825600000001}, int64_t{-62135596800000000},
                     int64_t{253402300799999999}})
     EXPECT_EQ(parse(format(v)), v);
 }
 
 }  // namespace
-}  // namespace trestle_io
+}  // namespace trestle_support

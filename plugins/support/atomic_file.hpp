@@ -2,7 +2,9 @@
 // AtomicFile: output that appears at its path only once complete. Bytes go to
 // "<path>.tmp-<pid>" in the same directory (created with its parents on first use)
 // through a buffer; publish() fsyncs it and renames it over <path>; discard() (and the
-// destructor, when not published) deletes it. Shared by the file sinks.
+// destructor, when not published) deletes it. write_file_atomically() does the same for
+// contents that are complete at once. Shared by the io plugin's file sinks and the
+// monitors plugin's profile files.
 //
 // Errors: ENOSPC/EDQUOT/EFBIG -> ResourceExhausted; permission, read-only or path
 // problems -> InvalidArgument; anything else -> Unavailable. A failed call keeps every
@@ -11,7 +13,16 @@
 #include <cstddef>
 #include <string>
 
-namespace trestle_io {
+namespace trestle_support {
+
+/// Checks without creating anything that `path` could be written: it is not a
+/// directory and its nearest existing ancestor is a writable directory. When `context`
+/// is not empty, error messages start with it and ": " (e.g. `option "path": ...`).
+void check_writable(const std::string& path, const std::string& context = {});
+
+/// Writes `contents` to `path` through an AtomicFile and publishes it: on failure there
+/// is no new file at `path` and no temporary file.
+void write_file_atomically(const std::string& path, const std::string& contents);
 
 class AtomicFile {
  public:
@@ -26,9 +37,8 @@ class AtomicFile {
   const std::string& path() const { return path_; }
   const std::string& temp_path() const { return temp_path_; }
 
-  /// Checks without creating anything that `path` could be written: it is not a
-  /// directory and its nearest existing ancestor is a writable directory.
-  void check_writable() const;
+  /// check_writable(path()).
+  void check_writable() const { trestle_support::check_writable(path_); }
 
   /// Creates the parent directories and the (empty) temporary file. Idempotent.
   void create();
@@ -58,4 +68,4 @@ class AtomicFile {
   bool published_ = false;
 };
 
-}  // namespace trestle_io
+}  // namespace trestle_support
