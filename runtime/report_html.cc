@@ -273,7 +273,7 @@ std::string RenderHistogram(const Histogram& h, int width = 540, int height = 24
       std::string label = h.labels[i].size() > 14 ? h.labels[i].substr(0, 13) + "…" : h.labels[i];
       double lx = gx + bar, ly = top + ph + 12;
       o << "<text class=\"xtick\" x=\"" << F1(lx) << "\" y=\"" << F1(ly) << "\""
-        << (n > 8 ? " transform=\"rotate(-35 " + F1(lx) + " " + F1(ly) + ")\" text-anchor=\"end\"" : "") << ">"
+        << (n > 8 ? " transform=\"rotate(-35 " + F1(lx) + " " + F1(ly) + ")\" style=\"text-anchor:end\"" : "") << ">"
         << E(label) << "</text>";
     }
   }
@@ -494,8 +494,17 @@ bool CollectHistogram(const std::vector<const core::StoredFeatureWindow*>& ws, H
       std::sort(ordered.begin(), ordered.end(), [](const std::string& a, const std::string& b) { return std::stol(a) < std::stol(b); });
     double ref_sum = 0;
     for (const auto& [l, v] : ref) ref_sum += v;
+    // Numbered bins with recorded upper edges (bin_edge_K) are labelled by their range.
+    std::map<std::string, double> edges;
+    if (numeric && !ws.empty())
+      for (const auto& [k, v] : ws.back()->stats)
+        if (k.rfind(p.current_prefix + "edge_", 0) == 0) edges[k.substr(p.current_prefix.size() + 5)] = v;
     for (const auto& l : ordered) {
-      out->labels.push_back(l);
+      std::string label = l;
+      if (edges.count(l)) label = "\u2264 " + NumberText(edges[l]);
+      else if (!edges.empty() && l == std::to_string(edges.size()) && edges.count(std::to_string(edges.size() - 1)))
+        label = "> " + NumberText(edges[std::to_string(edges.size() - 1)]);
+      out->labels.push_back(label);
       out->current.push_back(cur.count(l) ? cur[l] / total_rows : 0);
       out->reference.push_back(ref.count(l) && ref_sum > 0 ? ref[l] / ref_sum : 0);
     }

@@ -40,7 +40,9 @@ std::string DurationText(double s) {
 std::string NumberText(double v) {
   if (!std::isfinite(v)) return "-";
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
+  // Whole numbers (counts) in full up to 10^12; anything else with 4 significant digits.
+  if (v == std::floor(v) && std::fabs(v) < 1e12) std::snprintf(buf, sizeof buf, "%.0f", v);
+  else std::snprintf(buf, sizeof buf, "%.4g", v);
   return buf;
 }
 

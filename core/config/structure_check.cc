@@ -115,6 +115,14 @@ class StructureChecker {
     }
     if (node.has_retry()) CheckRetry(node.retry(), JoinPath(path, "retry"));
     if (node.has_serving()) CheckServing(node, op, JoinPath(path, "serving"));
+    if (node.has_monitoring()) {
+      const std::string mp = JoinPath(path, "monitoring");
+      if (op != nullptr && op->role != Role::kMonitor)
+        Report(mp, "monitoring applies only to monitors; operator " + Quote(op->name) + " is " + Article(RoleName(op->role)));
+      if (node.monitoring().queue_batches() < 0)
+        Report(JoinPath(mp, "queue_batches"),
+               "must be >= 0 (0 = default 4), got " + std::to_string(node.monitoring().queue_batches()));
+    }
   }
 
   static bool IsColumnName(const std::string& s) {

@@ -12,6 +12,7 @@
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include "exec/monitor_worker.h"
 #include "exec/node_executor.h"
 #include "exec/source_driver.h"
 
@@ -30,6 +31,9 @@ struct FlowRunner::Impl {
   std::vector<flow::receiver<BatchMessage>*> in;
   std::vector<std::unique_ptr<NodeExecutor>> executors;
   std::vector<std::unique_ptr<ShadowRunner>> shadows;
+  // Declared after the executors: stopped before they go.
+  std::vector<std::unique_ptr<MonitorWorker>> monitors;  ///< by node index; null for other nodes
+  std::vector<size_t> monitor_nodes;
   std::vector<std::unique_ptr<SourceDriver>> drivers;
   BatchTicket::DoneFn on_done;
 
@@ -247,34 +251,31 @@ Status FlowRunner::Run() {
           break;
         }
         case Role::kMonitor: {
+          // Off the data path: the graph only offers batches to the monitor's worker.
           im.executors[k] = std::make_unique<NodeExecutor>(&node, &run_, accounting_.get(), dead_letters_.get());
-          NodeExecutor* ex_ptr = im.executors[k].get();
-          if (node.outputs.empty()) {
-            auto f = std::make_unique<flow::function_node<BatchMessage, flow::continue_msg>>(
-                g, flow::unlimited, [ex_ptr](const BatchMessage& m) {
-                  ex_ptr->Observe(m);
-                  return flow::continue_msg();
-                });
-            im.in[k] = f.get();
-            im.tbb_nodes.push_back(std::move(f));
-            break;
-          }
-          // With alert sinks downstream: findings go on as batches of their own.
-          using Findings = flow::multifunction_node<BatchMessage, std::tuple<BatchMessage>>;
-          auto f = std::make_unique<Findings>(g, flow::unlimited,
-                                              [ex_ptr](const BatchMessage& m, Findings::output_ports_type& ports) {
-                                                ex_ptr->Observe(m);
-                                                if (auto out = ex_ptr->TakeFindings()) std::get<0>(ports).try_put(*out);
-                                              });
+          im.monitor_nodes.push_back(k);
+          auto f = std::make_unique<flow::function_node<BatchMessage, flow::continue_msg>>(
+              g, flow::unlimited, [&im, k](const BatchMessage& m) {
+                im.monitors[k]->Offer(m);
+                return flow::continue_msg();
+              });
           im.in[k] = f.get();
-          im.out[k] = &flow::output_port<0>(*f);
           im.tbb_nodes.push_back(std::move(f));
           break;
         }
       }
     }
+    // Monitors' findings reach their alert sinks through the monitor's worker, not the graph.
+    im.monitors.resize(n);
+    for (size_t k : im.monitor_nodes) {
+      std::vector<NodeExecutor*> sinks;
+      for (int o : plan_->nodes[k]->outputs) sinks.push_back(im.executors[static_cast<size_t>(o)].get());
+      im.monitors[k] = std::make_unique<MonitorWorker>(im.executors[k].get(), std::move(sinks),
+                                                       plan_->nodes[k]->monitor_queue_batches);
+    }
     for (size_t k = 0; k < n; ++k)
-      for (int src : plan_->nodes[k]->inputs) flow::make_edge(*im.out[static_cast<size_t>(src)], *im.in[k]);
+      for (int src : plan_->nodes[k]->inputs)
+        if (im.out[static_cast<size_t>(src)] != nullptr) flow::make_edge(*im.out[static_cast<size_t>(src)], *im.in[k]);
     for (size_t k = 0; k < n; ++k)
       if (im.drivers[k]) g.reserve_wait();
   });
@@ -312,6 +313,7 @@ Status FlowRunner::Run() {
   running_.store(false);
   for (auto& d : im.drivers)
     if (d) d->WaitForInflight();
+  data_path_ended_ = std::chrono::system_clock::now();
   watcher_->Stop();
   for (auto& s : im.shadows) s->Finish();
 
@@ -323,17 +325,18 @@ Status FlowRunner::Run() {
     im.commit_cv.notify_all();
     im.committer.join();
   }
-  // Monitors report their last window at close: close those with alert sinks first and
-  // hand what they found to those sinks before the final commit.
-  for (int i : plan_->topo_order) {
-    PlannedNode& node = *plan_->nodes[static_cast<size_t>(i)];
-    if (node.info.role != Role::kMonitor || !node.findings) continue;
+  // Monitors look at what waits for them, then report their last window at close: close
+  // those with alert sinks first and hand what they found to those sinks before the
+  // final commit.
+  for (size_t k : im.monitor_nodes) im.monitors[k]->Finish();
+  for (size_t k : im.monitor_nodes) {
+    PlannedNode& node = *plan_->nodes[k];
+    if (!node.findings) continue;
     for (auto& inst : node.instances) {
       Status st = inst->Close();
       if (!st.ok()) LOG(WARNING) << "[" << plan_->pipeline << "/" << node.name << "] close: " << st.ToString();
     }
-    if (auto findings = im.executors[static_cast<size_t>(i)]->TakeFindings())
-      for (int o : node.outputs) im.executors[static_cast<size_t>(o)]->Write(*findings);
+    im.monitors[k]->DeliverFindings();
   }
   if (!run_.failed()) commit_round(true);
 

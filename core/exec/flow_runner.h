@@ -66,6 +66,9 @@ class FlowRunner {
   int64_t dead_letters_written() const { return dead_letters_->written(); }
   std::chrono::system_clock::time_point started() const { return started_; }
   std::chrono::system_clock::time_point ended() const { return ended_; }
+  /// When the data path was done: every batch read had passed every transform, model
+  /// and sink (before monitors worked off their queues, closed, and the final commit).
+  std::chrono::system_clock::time_point data_path_ended() const { return data_path_ended_; }
   /// Monitors' skipped batches, by node name.
   nlohmann::json MonitorSkips() const;
 
@@ -80,7 +83,7 @@ class FlowRunner {
   std::unique_ptr<Impl> impl_;
   std::unique_ptr<ModelWatcher> watcher_;
   std::atomic<bool> running_{false};
-  std::chrono::system_clock::time_point started_, ended_;
+  std::chrono::system_clock::time_point started_, ended_, data_path_ended_;
 };
 
 }  // namespace trestle::core

@@ -219,24 +219,22 @@ void NodeExecutor::Write(const BatchMessage& in) {
 void NodeExecutor::Observe(const BatchMessage& in) {
   if (!in.batch || run_->failed()) return;
   NodeStats& stats = *node_->stats;
-  if (monitor_busy_.exchange(true)) {
-    // Behind: never hold up the data path; count what was not looked at.
-    monitor_skipped_.fetch_add(1);
-    stats.AddCustom("skipped_batches", 1);
-    return;
-  }
   stats.batches_in.fetch_add(1);
   stats.rows_in.fetch_add(in.batch->num_rows());
   const auto t0 = std::chrono::steady_clock::now();
   CallContext ctx(node_->host.get());
   Status st = node_->instances.front()->Observe(*in.batch, ctx);
   stats.latency.Observe(SecondsSince(t0));
-  monitor_busy_.store(false);
   if (!st.ok()) {
     // A monitor is never on the critical path: its failure is logged and counted.
     stats.errors_by_code[static_cast<size_t>(st.code()) % 8].fetch_add(1);
     LOG(WARNING) << "[" << node_->host->pipeline << "/" << node_->name << "] monitor failed: " << st.ToString();
   }
+}
+
+void NodeExecutor::CountMonitorSkip() {
+  monitor_skipped_.fetch_add(1);
+  node_->stats->AddCustom("skipped_batches", 1);
 }
 
 std::optional<BatchMessage> NodeExecutor::TakeFindings() {

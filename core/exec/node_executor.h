@@ -26,8 +26,10 @@ class NodeExecutor {
   BatchMessage Process(const BatchMessage& in);
   /// Sinks. Holds the sink lock during the write.
   void Write(const BatchMessage& in);
-  /// Monitors: observes unless another observe call is running, then skips and counts.
+  /// Monitors: observes `in` now. One call at a time (the node's MonitorWorker).
   void Observe(const BatchMessage& in);
+  /// Monitors: one more batch the monitor did not look at (it was behind).
+  void CountMonitorSkip();
   /// Monitors with sinks downstream: the findings reported since the last call, as one
   /// batch of no source; nullopt when there are none.
   std::optional<BatchMessage> TakeFindings();
@@ -62,7 +64,6 @@ class NodeExecutor {
   std::mutex pool_mu_;
   std::vector<OperatorInstance*> free_;
   std::mutex sink_mu_;
-  std::atomic<bool> monitor_busy_{false};
   std::atomic<int64_t> monitor_skipped_{0};
   ShadowRunner* shadow_ = nullptr;
 };

@@ -38,6 +38,10 @@ nlohmann::json NodeJson(const PlannedNode& n) {
                       {"options", n.options_redacted}};
   auto custom = s.Custom();
   if (!custom.empty()) j["metrics"] = custom;
+  if (n.info.role == Role::kMonitor) {
+    j["windows"] = s.windows.load();
+    j["findings"] = s.Findings();
+  }
   return j;
 }
 
@@ -139,6 +143,23 @@ std::string FormatRunSummary(const nlohmann::json& r) {
         o << ", labels disagree on " << buf;
       }
     }
+    o << "\n";
+  }
+  // Monitors: windows closed, findings by code, batches skipped.
+  for (const auto& n : r["nodes"]) {
+    if (!n.contains("windows")) continue;
+    const std::string name = n["name"].get<std::string>();
+    const int64_t windows = n["windows"].get<int64_t>();
+    o << "monitor " << name << ": " << windows << (windows == 1 ? " window, " : " windows, ");
+    int64_t total = 0;
+    std::string codes;
+    for (const auto& [code, count] : n["findings"].items()) {
+      total += count.get<int64_t>();
+      codes += (codes.empty() ? "" : ", ") + code + " " + std::to_string(count.get<int64_t>());
+    }
+    o << total << (total == 1 ? " finding" : " findings") << (codes.empty() ? "" : " (" + codes + ")");
+    const auto skips = r.value("monitor_skipped_batches", nlohmann::json::object());
+    if (skips.contains(name) && skips[name].get<int64_t>() > 0) o << "; " << skips[name].get<int64_t>() << " batches skipped";
     o << "\n";
   }
   int64_t dl = r["dead_letters"]["rows"].get<int64_t>();

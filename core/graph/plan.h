@@ -51,6 +51,8 @@ struct PlannedNode {
   std::string version_column;  ///< appended utf8 column carrying the serving version
   std::unique_ptr<ShadowPlan> shadow;
 
+  /// Monitors: batches that may wait for the monitor; beyond, they are skipped.
+  int monitor_queue_batches = 4;
   /// Monitors with sinks downstream: findings waiting to go to them as rows.
   std::unique_ptr<FindingsOutbox> findings;
 };

@@ -219,6 +219,7 @@ Result<std::unique_ptr<Plan>> BuildPlan(const ValidatedPipeline& validated, cons
     node.on_error = PolicyOf(cn.on_error());
     node.retry = Effective(cn.retry());
     node.ordered = cn.has_ordered() ? cn.ordered() : node.info.ordered_input;
+    if (cn.monitoring().queue_batches() > 0) node.monitor_queue_batches = cn.monitoring().queue_batches();
     node.options_redacted = nlohmann::json::parse(RedactedOptionsJson(cn, node.info), nullptr, false);
     node.host->pipeline = plan->pipeline;
     node.host->node = node.name;

@@ -5,6 +5,8 @@
 
 #include <glog/logging.h>
 
+#include "common/thread_priority.h"
+
 namespace trestle::core {
 
 nlohmann::json ShadowTotals::ToJson() const {
@@ -97,6 +99,7 @@ void ShadowRunner::Finish() {
 }
 
 void ShadowRunner::Loop() {
+  MakeCurrentThreadBackground();  // a shadow never takes a core from the data path
   std::unique_lock<std::mutex> l(mu_);
   while (true) {
     cv_.wait(l, [&] { return finishing_ || !queue_.empty(); });

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <map>
 #include <set>
 
 #include "stats.hpp"
@@ -201,7 +202,48 @@ void DriftEngine::accumulate(const trestle::Batch& rows) {
   for (auto& a : acc_) a.add(rows.column(static_cast<size_t>(a.input_index())));
 }
 
+namespace {
+// Shares per value for the report's histogram: share[V] in the window and
+// reference_share[V] in the reference, for the kShownValues most frequent reference
+// values and the kShownValues most frequent new ones; the rest are summed into
+// "(other)" on each side, so both sides add up to 1.
+void categorical_shares(const FeatureAccumulator& a, std::map<std::string, double>* s) {
+  constexpr size_t kShownValues = 20;
+  const FeatureReference& r = a.reference();
+  const double n = static_cast<double>(a.n());
+  double ref_total = r.other;
+  for (double c : r.counts) ref_total += c;
+  if (n <= 0 || ref_total <= 0) return;
+  double other = static_cast<double>(a.unseen), ref_other = r.other;
+  for (size_t i = 0; i < r.values.size(); ++i) {
+    if (i < kShownValues) {
+      (*s)["share[" + r.values[i] + "]"] = static_cast<double>(a.known[i]) / n;
+      (*s)["reference_share[" + r.values[i] + "]"] = r.counts[i] / ref_total;
+    } else {
+      other += static_cast<double>(a.known[i]);
+      ref_other += r.counts[i];
+    }
+  }
+  std::vector<std::pair<std::string, int64_t>> fresh(a.new_values.begin(), a.new_values.end());
+  std::sort(fresh.begin(), fresh.end(), [](const auto& x, const auto& y) { return x.second != y.second ? x.second > y.second : x.first < y.first; });
+  for (size_t i = 0; i < fresh.size() && i < kShownValues; ++i) {
+    (*s)["share[" + fresh[i].first + "]"] = static_cast<double>(fresh[i].second) / n;
+    other -= static_cast<double>(fresh[i].second);
+  }
+  if (other > 0 || ref_other > 0) {
+    (*s)["share[(other)]"] = other / n;
+    (*s)["reference_share[(other)]"] = ref_other / ref_total;
+  }
+}
+}  // namespace
+
 void describe(const FeatureAccumulator& a, trestle::FeatureWindow* w) {
+  std::vector<double> sorted = a.sample;
+  std::sort(sorted.begin(), sorted.end());
+  describe(a, sorted, w);
+}
+
+void describe(const FeatureAccumulator& a, const std::vector<double>& sorted, trestle::FeatureWindow* w) {
   const FeatureReference& r = a.reference();
   auto& s = w->stats;
   s["rows"] = static_cast<double>(a.rows);
@@ -217,9 +259,7 @@ void describe(const FeatureAccumulator& a, trestle::FeatureWindow* w) {
     s["std"] = any ? std::sqrt(a.m2 / static_cast<double>(a.finite)) : kNaN;
     s["min"] = any ? a.min : kNaN;
     s["max"] = any ? a.max : kNaN;
-    if (!a.sample.empty()) {
-      std::vector<double> sorted = a.sample;
-      std::sort(sorted.begin(), sorted.end());
+    if (!sorted.empty()) {
       s["p05"] = quantile_of_sorted(sorted, 0.05);
       s["p50"] = quantile_of_sorted(sorted, 0.50);
       s["p95"] = quantile_of_sorted(sorted, 0.95);
@@ -227,6 +267,13 @@ void describe(const FeatureAccumulator& a, trestle::FeatureWindow* w) {
     }
     s["reference_mean"] = r.column.numeric.count > 0 ? r.column.numeric.mean : kNaN;
     s["reference_std"] = r.column.numeric.count > 0 ? r.std : kNaN;
+    // The histogram the scores compare: counts per reference decile bin, K = 0 for
+    // (-inf, bin_edge_0], ..., K = edges for (bin_edge_last, inf).
+    for (size_t k = 0; k < a.bins.size() && k < r.bin_counts.size(); ++k) {
+      s["bin_" + std::to_string(k)] = static_cast<double>(a.bins[k]);
+      s["ref_bin_" + std::to_string(k)] = r.bin_counts[k];
+      if (k < r.edges.size()) s["bin_edge_" + std::to_string(k)] = r.edges[k];
+    }
   } else {
     int64_t distinct = static_cast<int64_t>(a.new_values.size());
     for (int64_t k : a.known) distinct += k > 0;
@@ -234,6 +281,7 @@ void describe(const FeatureAccumulator& a, trestle::FeatureWindow* w) {
     s["unseen_count"] = static_cast<double>(a.unseen);
     const int64_t n = a.n();
     s["unseen_share"] = n > 0 ? static_cast<double>(a.unseen) / static_cast<double>(n) : kNaN;
+    categorical_shares(a, &s);
   }
 }
 
@@ -268,7 +316,11 @@ ScoredFeature DriftEngine::score_one(const FeatureAccumulator& a) const {
   ScoredFeature f;
   f.window.feature = r.name();
   f.window.kind = kind_name(r.kind());
-  describe(a, &f.window);
+  // The reservoir sorted once: for the quantiles and, rounded (which keeps the order),
+  // for the window's distribution.
+  std::vector<double> sorted = a.sample;
+  std::sort(sorted.begin(), sorted.end());
+  describe(a, sorted, &f.window);
   auto& sc = f.window.scores;
   const int64_t n = a.n();
   size_t bins = 0;
@@ -279,13 +331,13 @@ ScoredFeature DriftEngine::score_one(const FeatureAccumulator& a) const {
     sc["psi"] = comparable ? stats::psi(r.bin_counts, window) : kNaN;
     sc["js"] = comparable ? stats::js_distance(r.bin_counts, window) : kNaN;
     sc["ks"] = sc["ks_p"] = sc["wasserstein"] = kNaN;
-    if (comparable && !a.sample.empty()) {
+    if (comparable && !sorted.empty()) {
       // The window's values as the reference sketch sees them, so that a value the
       // reference holds compares equal to it.
       std::vector<double> rounded;
-      rounded.reserve(a.sample.size());
+      rounded.reserve(sorted.size());
       const QuantileSketch& sk = r.column.numeric.sketch;
-      for (double v : a.sample) rounded.push_back(sk.round(v));
+      for (double v : sorted) rounded.push_back(sk.round(v));
       const stats::Distribution cur = stats::Distribution::from_values(std::move(rounded));
       const double ks = stats::ks_statistic(r.distribution, cur);
       sc["ks"] = ks;

@@ -99,6 +99,8 @@ std::vector<trestle::TopValue> top_share_changes(const FeatureAccumulator& a, si
 
 /// Shared window statistics of a feature (count, null_share, mean, quantiles...).
 void describe(const FeatureAccumulator& a, trestle::FeatureWindow* w);
+/// The same with the feature's reservoir already sorted (`sorted`).
+void describe(const FeatureAccumulator& a, const std::vector<double>& sorted, trestle::FeatureWindow* w);
 
 /// 64-bit FNV-1a of `s`: a seed component stable across platforms.
 uint64_t fnv1a(const std::string& s);

@@ -79,7 +79,7 @@ trestle::OperatorSpec DriftMonitor::spec() {
 DriftMonitor::DriftMonitor(const trestle::Options& o)
     : DriftMonitorBase(o, "features"), features_(o.get_or<trestle::StringList>("features", {})) {}
 
-void DriftMonitor::open(const trestle::Schema& input) {
+void DriftMonitor::open_input(const trestle::Schema& input) {
   std::vector<std::string> names = features_;
   if (names.empty()) {
     for (const auto& c : profile_.columns) {
@@ -126,7 +126,7 @@ PredictionMonitor::PredictionMonitor(const trestle::Options& o)
     throw InvalidArgument("option \"class_shift_threshold\" must be in [0, 1]");
 }
 
-void PredictionMonitor::open(const trestle::Schema& input) {
+void PredictionMonitor::open_input(const trestle::Schema& input) {
   std::vector<std::string> names = columns_;
   if (names.empty()) {
     for (const char* c : {"score", "label"})

@@ -42,7 +42,7 @@ class DriftMonitor final : public DriftMonitorBase {
  public:
   static trestle::OperatorSpec spec();
   explicit DriftMonitor(const trestle::Options& o);
-  void open(const trestle::Schema& input) override;
+  void open_input(const trestle::Schema& input) override;
 
  private:
   std::vector<std::string> features_;
@@ -55,7 +55,7 @@ class PredictionMonitor final : public DriftMonitorBase {
  public:
   static trestle::OperatorSpec spec();
   explicit PredictionMonitor(const trestle::Options& o);
-  void open(const trestle::Schema& input) override;
+  void open_input(const trestle::Schema& input) override;
 
  protected:
   void extend(const WindowSpan& span, std::vector<ScoredFeature>& scored, std::vector<trestle::Finding>& findings) const override;

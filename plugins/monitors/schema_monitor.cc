@@ -51,6 +51,11 @@ trestle::OperatorSpec SchemaMonitor::spec() {
                   "min) of the reference",
                   0.05)
       .min(0)
+      .param<double>("out_of_range_share_threshold",
+                     "OUT_OF_RANGE when more than this share of a window's finite values are out of range (0: any; "
+                     "a reference sampled from the same population has tails a later window exceeds now and then)",
+                     0.0)
+      .range(0, 1)
       .param<double>("null_share_threshold",
                      "NULL_SHARE_INCREASE when a window's null share exceeds the reference's by more than this; also the "
                      "allowed rise of the NaN and Inf shares of columns whose reference had some",
@@ -79,6 +84,7 @@ SchemaMonitor::SchemaMonitor(const trestle::Options& o)
       reference_path_(o.get<std::string>("reference")),
       profile_(load_profile(reference_path_)),
       range_tolerance_(o.get_or<double>("range_tolerance", 0.05)),
+      range_share_threshold_(o.get_or<double>("out_of_range_share_threshold", 0.0)),
       null_threshold_(o.get_or<double>("null_share_threshold", 0.05)),
       unknown_threshold_(o.get_or<double>("unknown_share_threshold", 0.0)),
       min_rows_(o.get_or<int64_t>("min_rows", 0)),
@@ -86,6 +92,8 @@ SchemaMonitor::SchemaMonitor(const trestle::Options& o)
   for (const auto& c : o.get_or<trestle::StringList>("ignore", {})) ignore_.insert(c);
   if (!(range_tolerance_ >= 0) || !std::isfinite(range_tolerance_))
     throw InvalidArgument("option \"range_tolerance\" must be a finite number >= 0");
+  if (!(range_share_threshold_ >= 0 && range_share_threshold_ <= 1))
+    throw InvalidArgument("option \"out_of_range_share_threshold\" must be in [0, 1]");
   if (!(null_threshold_ >= 0 && null_threshold_ <= 1)) throw InvalidArgument("option \"null_share_threshold\" must be in [0, 1]");
   if (!(unknown_threshold_ >= 0 && unknown_threshold_ <= 1))
     throw InvalidArgument("option \"unknown_share_threshold\" must be in [0, 1]");
@@ -93,7 +101,7 @@ SchemaMonitor::SchemaMonitor(const trestle::Options& o)
   if (max_top_ < 0) throw InvalidArgument("option \"max_top_values\" must be 0 or more");
 }
 
-void SchemaMonitor::open(const trestle::Schema& input) {
+void SchemaMonitor::open_input(const trestle::Schema& input) {
   refs_.clear();
   acc_.clear();
   schema_findings_.clear();
@@ -171,12 +179,13 @@ void SchemaMonitor::check(const FeatureAccumulator& a, const WindowSpan& span, t
     };
     special(a.nan, ref.nan_count, "NAN_VALUES", "nan_share", "NaN");
     special(a.inf, ref.inf_count, "INF_VALUES", "inf_share", "infinite");
-    if (a.out_of_range > 0) {
+    const double range_share = a.finite > 0 ? static_cast<double>(a.out_of_range) / static_cast<double>(a.finite) : 0.0;
+    if (a.out_of_range > 0 && range_share > range_share_threshold_) {
       const auto& s = ref.numeric;
       const double widen = range_tolerance_ * (s.max - s.min);
-      out->push_back(make(span, name, "OUT_OF_RANGE", "out_of_range_count", static_cast<double>(a.out_of_range), 0,
-                          "column \"" + name + "\": " + std::to_string(a.out_of_range) +
-                              " values outside the reference range [" + num(s.min) + ", " + num(s.max) + "]" +
+      out->push_back(make(span, name, "OUT_OF_RANGE", "out_of_range_share", range_share, range_share_threshold_,
+                          "column \"" + name + "\": " + std::to_string(a.out_of_range) + " values (" + percent(range_share) +
+                              ") outside the reference range [" + num(s.min) + ", " + num(s.max) + "]" +
                               (widen > 0 ? " widened by range_tolerance to [" + num(s.min - widen) + ", " + num(s.max + widen) + "]"
                                          : std::string()) +
                               ": lowest " + num(a.lowest_out) + ", highest " + num(a.highest_out)));

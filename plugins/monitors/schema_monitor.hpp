@@ -21,7 +21,7 @@ class SchemaMonitor final : public WindowedMonitor {
  public:
   static trestle::OperatorSpec spec();
   explicit SchemaMonitor(const trestle::Options& o);
-  void open(const trestle::Schema& input) override;
+  void open_input(const trestle::Schema& input) override;
 
  protected:
   void begin_window(int64_t index) override;
@@ -35,7 +35,7 @@ class SchemaMonitor final : public WindowedMonitor {
   std::string reference_path_;
   Profile profile_;
   std::set<std::string> ignore_;
-  double range_tolerance_, null_threshold_, unknown_threshold_;
+  double range_tolerance_, range_share_threshold_, null_threshold_, unknown_threshold_;
   int64_t min_rows_, max_top_;
   std::vector<std::unique_ptr<FeatureReference>> refs_;
   std::vector<FeatureAccumulator> acc_;

@@ -36,7 +36,7 @@ void walk(const Distribution& a, const Distribution& b, F&& f) {
 
 Distribution Distribution::from_values(std::vector<double> values) {
   values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }), values.end());
-  std::sort(values.begin(), values.end());
+  if (!std::is_sorted(values.begin(), values.end())) std::sort(values.begin(), values.end());
   Distribution d;
   for (double v : values) {
     if (!d.values.empty() && d.values.back() == v) d.weights.back() += 1;

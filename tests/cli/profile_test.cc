@@ -35,10 +35,12 @@ nodes:
   - name: drift
     type: drift_monitor
     inputs: [src]
+    monitoring: {queue_batches: 1000}
     options: {reference: ref.profile, features: [amount, country], window_rows: 5000, window_seconds: 0}
   - name: quality
     type: schema_monitor
     inputs: [src]
+    monitoring: {queue_batches: 1000}
     options: {reference: ref.profile, window_rows: 5000, window_seconds: 0, range_tolerance: 0.5}
   - name: out
     type: csv_sink

@@ -1,6 +1,9 @@
 // Operators that exist only to exercise the engine in tests: a counting source that
 // records its acks, a transform whose failures are scripted, and a monitor that reports
 // fixed windows and findings. Not installed.
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -101,7 +104,9 @@ class Scripted final : public trestle::Transform {
 /// reference ("ref_bin_0".. = 0.25), and the score psi = 0.01, or 0.5 from window
 /// `drift_from_window` on (-1 = never), which is then also a DRIFT finding (threshold
 /// 0.2) with a fixed top value. Counts windows and findings (metrics
-/// "windows_reported", "findings_reported") so tests can check the run store.
+/// "windows_reported", "findings_reported") so tests can check the run store. Every
+/// observe call sleeps `observe_sleep_ms` (a monitor that falls behind) and sets the
+/// gauge "observe_sched_idle" to 1 when the calling thread runs under SCHED_IDLE.
 class FixedMonitor final : public trestle::Monitor {
  public:
   static trestle::OperatorSpec spec() {
@@ -110,13 +115,20 @@ class FixedMonitor final : public trestle::Monitor {
         .param<int64_t>("window_rows", "rows per window", 50).min(1)
         .param<int64_t>("drift_from_window", "first window (0-based) with a DRIFT finding; -1 = none", -1)
         .param<double>("range", "histogram range [0, range)", 100.0)
+        .param<int64_t>("observe_sleep_ms", "pause in every observe call", 0).min(0)
         .input_doc("the column named by `column`, numeric");
   }
   explicit FixedMonitor(const trestle::Options& o)
       : column_(o.get<std::string>("column")), window_rows_(o.get<int64_t>("window_rows")),
-        drift_from_(o.get<int64_t>("drift_from_window")), range_(o.get<double>("range")) {}
+        drift_from_(o.get<int64_t>("drift_from_window")), range_(o.get<double>("range")),
+        sleep_ms_(o.get<int64_t>("observe_sleep_ms")) {}
   void open(const trestle::Schema& in) override { in.require_numeric(column_); }
   void observe(const trestle::Batch& batch, trestle::Context& ctx) override {
+    int policy = 0;
+    sched_param param{};
+    pthread_getschedparam(pthread_self(), &policy, &param);
+    ctx.gauge("observe_sched_idle", policy == SCHED_IDLE ? 1 : 0);
+    if (sleep_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms_));
     const trestle::Column& c = batch.column(column_);
     for (int64_t r = 0; r < batch.num_rows(); ++r) {
       if (values_.empty() && nulls_ == 0) start_us_ = std::max(NowUs(), last_end_us_ + 1);
@@ -190,6 +202,7 @@ class FixedMonitor final : public trestle::Monitor {
   std::string column_;
   int64_t window_rows_, drift_from_;
   double range_;
+  int64_t sleep_ms_;
   std::vector<double> values_;
   int64_t nulls_ = 0, start_us_ = 0, last_end_us_ = 0, index_ = 0;
 };

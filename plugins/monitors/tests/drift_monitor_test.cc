@@ -132,6 +132,39 @@ TEST_F(DriftMonitorTest, StatisticAndThresholdOverrideTheRule) {
   EXPECT_TRUE(with_code(run(data(5000, 0.15, kWeights, 8), options()), "DRIFT").empty());
 }
 
+TEST_F(DriftMonitorTest, WindowsCarryTheHistogramsTheyCompare) {
+  Strings c = categories(1000, kCountries, kWeights, 9);
+  for (size_t i = 0; i < 50; ++i) c[i * 20] = "XX";
+  const Batch b = BatchBuilder().f64("amount", opt(normal(1000, 0.0, 1.0, 10))).str("country", c).build();
+  run(b, options());
+  json ws = windows(*h_)[0];
+  // Numeric: counts per reference decile bin, window and reference, and the edges.
+  json amount = feature_of(ws, "amount")["stats"];
+  double window = 0, reference = 0;
+  int bins = 0;
+  for (int k = 0; amount.contains("bin_" + std::to_string(k)); ++k, ++bins) {
+    window += amount["bin_" + std::to_string(k)].get<double>();
+    reference += amount["ref_bin_" + std::to_string(k)].get<double>();
+  }
+  EXPECT_EQ(bins, 10);  // nine decile edges of a continuous reference
+  EXPECT_TRUE(amount.contains("bin_edge_8"));
+  EXPECT_FALSE(amount.contains("bin_edge_9"));
+  EXPECT_DOUBLE_EQ(window, 1000);
+  EXPECT_DOUBLE_EQ(reference, 20000);
+  // Categorical: shares per value on both sides, the new value in the window only.
+  json country = feature_of(ws, "country")["stats"];
+  EXPECT_DOUBLE_EQ(country["share[XX]"].get<double>(), 0.05);
+  EXPECT_FALSE(country.contains("reference_share[XX]"));
+  double ws_sum = 0, ref_sum = 0;
+  for (const auto& v : kCountries) {
+    ws_sum += country["share[" + v + "]"].get<double>();
+    ref_sum += country["reference_share[" + v + "]"].get<double>();
+  }
+  EXPECT_NEAR(ws_sum + 0.05, 1.0, 1e-12);
+  EXPECT_NEAR(ref_sum, 1.0, 1e-12);
+  EXPECT_NEAR(country["reference_share[DE]"].get<double>(), 0.4, 0.02);
+}
+
 TEST_F(DriftMonitorTest, WindowsByRows) {
   Harness<DriftMonitor> h(options(1000));
   Batch b = data(2500, 0.0, kWeights, 9);

@@ -110,9 +110,14 @@ TEST_F(SchemaMonitorTest, OutOfRangeBeyondTheTolerance) {
   // Range [0, 100], tolerance 0.05 -> [-5, 105].
   auto fs = with_code(run(BatchBuilder().f64("x", {50.0, 104.0, 130.0, -20.0}).build()), "OUT_OF_RANGE");
   ASSERT_EQ(fs.size(), 1u);
-  EXPECT_EQ(fs[0]["statistic"], "out_of_range_count");
-  EXPECT_EQ(fs[0]["value"], 2);
+  EXPECT_EQ(fs[0]["statistic"], "out_of_range_share");
+  EXPECT_DOUBLE_EQ(fs[0]["value"].get<double>(), 0.5);
+  EXPECT_THAT(fs[0]["message"].get<std::string>(), HasSubstr("2 values (50%) outside the reference range"));
   EXPECT_THAT(fs[0]["message"].get<std::string>(), HasSubstr("lowest -20, highest 130"));
+  // A share at or below out_of_range_share_threshold is tolerated; above it is not.
+  const trestle::Batch tails = BatchBuilder().f64("x", {50.0, 50.0, 50.0, 130.0}).build();
+  EXPECT_TRUE(with_code(run(tails, options().set("out_of_range_share_threshold", 0.25)), "OUT_OF_RANGE").empty());
+  EXPECT_EQ(with_code(run(tails, options().set("out_of_range_share_threshold", 0.2)), "OUT_OF_RANGE").size(), 1u);
   EXPECT_TRUE(with_code(run(BatchBuilder().f64("x", {130.0}).build(), options().set("range_tolerance", 0.5)), "OUT_OF_RANGE").empty());
   // Integer columns too.
   EXPECT_EQ(with_code(run(BatchBuilder().i64("n", {1000}).build()), "OUT_OF_RANGE").size(), 1u);
@@ -188,6 +193,48 @@ TEST_F(SchemaMonitorTest, IgnoredColumnsAreNotChecked) {
 TEST_F(SchemaMonitorTest, AMissingReferenceIsRefusedNamingTheFile) {
   std::string m = error_of([&] { Harness<SchemaMonitor> h(Options().set("reference", dir_.file("nope.profile"))); });
   EXPECT_THAT(m, HasSubstr("cannot read profile \"" + dir_.file("nope.profile") + "\""));
+}
+
+TEST_F(SchemaMonitorTest, TimeColumnWindowsFollowTheDataClock) {
+  constexpr int64_t kDay = 86400LL * 1000000;
+  const int64_t d0 = 20000 * kDay;  // 2024-10-04T00:00:00Z
+  Harness<SchemaMonitor> h(options().set("time_column", "t").set("window_seconds", 86400.0));
+  // Day 0 (one row with a null time stays in its window), day 1 with one late row from
+  // day 0, then day 3, split across batches.
+  h.open(BatchBuilder().f64("x", {1.0}).ts("t", {d0}).build().schema());
+  h.observe(BatchBuilder().f64("x", {1.0, 2.0, 3.0}).ts("t", {d0 + 5, std::nullopt, d0 + 900}).build());
+  h.observe(BatchBuilder().f64("x", {4.0, 5.0, 6.0}).ts("t", {d0 + 1000, d0 + kDay + 7, d0 + 20}).build());
+  h.observe(BatchBuilder().f64("x", {7.0, 8.0}).ts("t", {d0 + kDay + 9, d0 + 3 * kDay + 1}).build());
+  h.close();
+  auto ws = windows(h);
+  ASSERT_EQ(ws.size(), 3u);
+  EXPECT_EQ(ws[0]["rows"], 4);
+  EXPECT_EQ(ws[0]["start_us"], d0 + 5);
+  EXPECT_EQ(ws[0]["end_us"], d0 + 1000);
+  EXPECT_EQ(ws[1]["rows"], 3);  // d0 + kDay + 7, the late d0 + 20, d0 + kDay + 9
+  EXPECT_EQ(ws[1]["start_us"], d0 + 20);
+  EXPECT_EQ(ws[1]["end_us"], d0 + kDay + 9);
+  EXPECT_EQ(ws[2]["rows"], 1);
+  EXPECT_EQ(ws[2]["start_us"], d0 + 3 * kDay + 1);
+  EXPECT_EQ(h.recorded().counters["late_rows"], 1);
+  // Findings carry the data time of their window.
+  Harness<SchemaMonitor> g(options().set("time_column", "t").set("window_seconds", 86400.0));
+  Batch out = BatchBuilder().f64("x", {500.0}).ts("t", {d0 + 42}).build();
+  g.open(out.schema());
+  g.observe(out);
+  g.close();
+  auto fs = with_code(findings(g), "OUT_OF_RANGE");
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0]["time_us"], d0 + 42);
+  EXPECT_EQ(fs[0]["window_start_us"], d0 + 42);
+}
+
+TEST_F(SchemaMonitorTest, TimeColumnMustBeATimestampOfTheInput) {
+  const Batch b = BatchBuilder().f64("x", {1.0}).str("when", {"today"}).build();
+  Harness<SchemaMonitor> missing(options().set("time_column", "t"));
+  EXPECT_THAT(error_of([&] { missing.open(b.schema()); }), HasSubstr("option \"time_column\": column \"t\" is not in the input"));
+  Harness<SchemaMonitor> wrong(options().set("time_column", "when"));
+  EXPECT_THAT(error_of([&] { wrong.open(b.schema()); }), HasSubstr("column \"when\" is utf8, not a timestamp"));
 }
 
 }  // namespace
