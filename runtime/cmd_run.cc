@@ -133,6 +133,15 @@ int RunCommand(const Args& args) {
     core::Status started = admin_server.Start(*admin);
     if (!started.ok()) {
       std::cerr << "trestle: " << started.message() << " (choose another with --admin-addr HOST:PORT, or --no-admin)\n";
+      if (store) {  // the run was recorded as begun: record why it ended before it ran
+        const std::string now = core::NowIso();
+        nlohmann::json failed = {{"run_id", run_id},       {"pipeline", plan->pipeline},
+                                 {"file", plan->file},     {"config_hash", plan->config_hash},
+                                 {"status", "failed"},     {"started", now},
+                                 {"ended", now},           {"duration_seconds", 0.0},
+                                 {"error", {{"code", "UNAVAILABLE"}, {"message", started.message()}}}};
+        if (core::Status st = store->EndRun(failed); !st.ok()) LOG(WARNING) << "run store: " << st.message();
+      }
       return kExitRunFailed;
     }
   }

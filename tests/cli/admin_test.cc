@@ -1,7 +1,11 @@
 // The admin endpoint of `trestle run`: an endless pipeline started with
 // --admin-addr 127.0.0.1:0 is scraped over real HTTP on loopback while it runs and while
 // it drains; the flags' errors and defaults.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <regex>
 
@@ -192,6 +196,42 @@ execution: {service: true}
   ASSERT_EXIT_CODE(r, 0);
   EXPECT_GT(LoggedPort(r.err), 0) << r.err;
   EXPECT_FALSE(Contains(r.err, ":9464")) << r.err;
+}
+
+TEST_F(AdminTest, APortInUseFailsTheRunAndTheStoreSaysWhy) {
+  Write("p.yaml", R"(pipeline: finite
+nodes:
+  - name: seq
+    type: sequence
+    options: {rows: 10}
+  - name: out
+    type: jsonl_sink
+    inputs: [seq]
+    options: {path: out/rows.jsonl}
+)");
+  // Hold a port: listen on an ephemeral one.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const std::string addr = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  ProcessResult r = Trestle({"run", "p.yaml", "--admin-addr", addr});
+  close(fd);
+  EXPECT_EXIT_CODE(r, 1);
+  EXPECT_TRUE(Contains(r.err, "cannot bind " + addr)) << r.err;
+  EXPECT_FALSE(Exists("out/rows.jsonl"));
+  // Recorded as failed, with the reason, not left "running".
+  ProcessResult runs = TrestleRaw({"runs", "--format", "json"});
+  ASSERT_EXIT_CODE(runs, 0);
+  nlohmann::json j = nlohmann::json::parse(runs.out);
+  ASSERT_EQ(j.size(), 1u) << runs.out;
+  EXPECT_EQ(j[0]["status"], "failed");
+  EXPECT_TRUE(Contains(j[0]["error"].get<std::string>(), "cannot bind " + addr)) << j[0].dump();
 }
 
 TEST_F(AdminTest, BadFlagsAreUsageErrors) {
