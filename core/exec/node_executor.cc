@@ -137,7 +137,9 @@ BatchMessage NodeExecutor::Process(const BatchMessage& in) {
   });
   if (served) served->Release(inst);
   else Release(inst);
-  stats.latency.Observe(SecondsSince(t0));
+  const double seconds = SecondsSince(t0);
+  stats.latency.Observe(seconds);
+  if (served) served->record().latency.Observe(seconds);
   stats.in_flight.fetch_sub(1);
 
   if (!st.ok()) {

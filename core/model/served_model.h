@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "exec/operator_instance.h"
+#include "observe/node_stats.h"
 
 namespace trestle::core {
 
@@ -27,6 +28,7 @@ struct ModelRecord {
   std::string model_version;  ///< the model file's own version, may be empty
   std::chrono::system_clock::time_point loaded_at;
   std::atomic<int64_t> rows{0}, batches{0};
+  LatencyHistogram latency;  ///< duration of the predict calls this version served
   std::atomic<int64_t> retired_at_ms{0};  ///< Unix ms when it stopped serving; 0 = serving
 
   /// The version as rows carry it: the directory name, else the file's own version.

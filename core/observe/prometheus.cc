@@ -135,12 +135,15 @@ double UnixSeconds(std::chrono::system_clock::time_point t) {
 }
 
 void ModelMetrics(const Plan& plan, Exposition& e) {
+  const std::vector<double> bounds(LatencyHistogram::kBounds.begin(), LatencyHistogram::kBounds.end());
   e.Declare("trestle_model_info", Type::kGauge,
             "The model version a model node serves now: always 1, described by its labels.");
   e.Declare("trestle_model_loaded_timestamp_seconds", Type::kGauge,
             "When the serving model version was loaded, in Unix seconds.");
   e.Declare("trestle_model_predictions_total", Type::kCounter, "Rows scored, by model version.");
   e.Declare("trestle_model_batches_total", Type::kCounter, "Batches scored, by model version.");
+  e.Declare("trestle_model_predict_duration_seconds", Type::kHistogram,
+            "Duration of a batch's predict call (retries included), by model version.");
   e.Declare("trestle_model_swaps_total", Type::kCounter, "Times a new model version was swapped in.");
   e.Declare("trestle_model_load_failures_total", Type::kCounter,
             "New model versions that failed to load (the old version kept serving).");
@@ -161,15 +164,25 @@ void ModelMetrics(const Plan& plan, Exposition& e) {
       e.Add("trestle_model_loaded_timestamp_seconds", With(l, "version", r.label()), UnixSeconds(r.loaded_at));
     }
     // Versions by label: a label that served twice (reloaded) is one series.
-    std::map<std::string, std::pair<int64_t, int64_t>> by_version;
+    struct Totals {
+      int64_t rows = 0, batches = 0;
+      std::vector<uint64_t> latency = std::vector<uint64_t>(LatencyHistogram::kBounds.size() + 1, 0);
+      double latency_sum = 0;
+    };
+    std::map<std::string, Totals> by_version;
     for (const auto& r : n.model->History()) {
-      auto& [rows, batches] = by_version[r->label()];
-      rows += r->rows.load();
-      batches += r->batches.load();
+      Totals& t = by_version[r->label()];
+      t.rows += r->rows.load();
+      t.batches += r->batches.load();
+      const auto counts = r->latency.Counts();
+      for (size_t i = 0; i < counts.size(); ++i) t.latency[i] += counts[i];
+      t.latency_sum += r->latency.Sum();
     }
-    for (const auto& [version, totals] : by_version) {
-      e.Add("trestle_model_predictions_total", With(l, "version", version), totals.first);
-      e.Add("trestle_model_batches_total", With(l, "version", version), totals.second);
+    for (const auto& [version, t] : by_version) {
+      const Labels lv = With(l, "version", version);
+      e.Add("trestle_model_predictions_total", lv, t.rows);
+      e.Add("trestle_model_batches_total", lv, t.batches);
+      e.AddHistogram("trestle_model_predict_duration_seconds", lv, bounds, t.latency, t.latency_sum);
     }
     e.Add("trestle_model_swaps_total", l, n.model->swaps());
     const auto custom = n.stats->Custom();

@@ -171,6 +171,10 @@ TEST_F(PrometheusTest, ModelVersionsSwapsAndShadow) {
   // The same directory name loaded again after a failed swap back: one series.
   m.model->Swap(Version("1", "aaa", 30, 1));
   m.model->Swap(Version("3", "ccc", 7, 1));
+  // Predict durations: version 1 twice (two loads, one series), version 3 once.
+  m.model->History()[0]->latency.Observe(0.0004);
+  m.model->History()[2]->latency.Observe(0.2);
+  m.model->History()[3]->latency.Observe(0.003);
   m.stats->AddCustom("model_load_failures", 2);
   m.stats->AddCustom("model_swaps", 3);
   m.stats->AddCustom("shadow_rows_compared", 10);
@@ -201,6 +205,13 @@ TEST_F(PrometheusTest, ModelVersionsSwapsAndShadow) {
   EXPECT_EQ(x.Get("trestle_model_predictions_total", L("model", "version", "2")), 200);
   EXPECT_EQ(x.Get("trestle_model_predictions_total", L("model", "version", "3")), 7);
   EXPECT_EQ(x.Get("trestle_model_batches_total", L("model", "version", "1")), 6);
+  const std::string d = "trestle_model_predict_duration_seconds";
+  EXPECT_EQ(x.Get(d + "_count", L("model", "version", "1")), 2);
+  EXPECT_NEAR(x.Get(d + "_sum", L("model", "version", "1")).value_or(-1), 0.2004, 1e-9);
+  EXPECT_EQ(x.Get(d + "_bucket", {{"pipeline", "scoring"}, {"node", "model"}, {"version", "1"}, {"le", "0.0005"}}), 1);
+  EXPECT_EQ(x.Get(d + "_bucket", {{"pipeline", "scoring"}, {"node", "model"}, {"version", "1"}, {"le", "+Inf"}}), 2);
+  EXPECT_EQ(x.Get(d + "_count", L("model", "version", "3")), 1);
+  EXPECT_EQ(x.Get(d + "_count", L("model", "version", "2")), 0);
   EXPECT_EQ(x.Get("trestle_model_swaps_total", L("model")), 3);
   EXPECT_EQ(x.Get("trestle_model_load_failures_total", L("model")), 2);
   EXPECT_FALSE(x.Get("trestle_model_swaps_total", L("clean"))) << "not a model";
