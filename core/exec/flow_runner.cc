@@ -325,10 +325,10 @@ Status FlowRunner::Run() {
     im.commit_cv.notify_all();
     im.committer.join();
   }
-  // Monitors look at what waits for them, then report their last window at close: close
-  // those with alert sinks first and hand what they found to those sinks before the
-  // final commit.
-  for (size_t k : im.monitor_nodes) im.monitors[k]->Finish();
+  // Monitors look at what waits for them (a drain skips it: the run should end soon),
+  // then report their last window at close: close those with alert sinks first and hand
+  // what they found to those sinks before the final commit.
+  for (size_t k : im.monitor_nodes) im.monitors[k]->Finish(run_.stopping());
   for (size_t k : im.monitor_nodes) {
     PlannedNode& node = *plan_->nodes[k];
     if (!node.findings) continue;

@@ -30,10 +30,11 @@ void MonitorWorker::Offer(const BatchMessage& m) {
   monitor_->CountMonitorSkip();
 }
 
-void MonitorWorker::Finish() {
+void MonitorWorker::Finish(bool discard_waiting) {
   {
     std::lock_guard<std::mutex> l(mu_);
     finishing_ = true;
+    discard_ = discard_ || discard_waiting;
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
@@ -50,6 +51,10 @@ void MonitorWorker::Loop() {
   std::unique_lock<std::mutex> l(mu_);
   while (true) {
     cv_.wait(l, [&] { return finishing_ || !queue_.empty(); });
+    if (finishing_ && discard_) {
+      for (size_t i = 0; i < queue_.size(); ++i) monitor_->CountMonitorSkip();
+      queue_.clear();
+    }
     if (queue_.empty()) return;  // finishing, and nothing waits
     BatchMessage m = std::move(queue_.front());
     queue_.pop_front();

@@ -31,8 +31,10 @@ class MonitorWorker {
   /// Never blocks. Keeps the batch (not its in-flight ticket) until the monitor has
   /// looked at it.
   void Offer(const BatchMessage& m);
-  /// Observes what is waiting, then stops the thread. Idempotent.
-  void Finish();
+  /// Observes what is waiting, then stops the thread; with `discard_waiting` (a drain:
+  /// the run should end soon) what is still waiting is skipped and counted instead.
+  /// Idempotent.
+  void Finish(bool discard_waiting = false);
   /// Passes the monitor's findings reported so far to the alert sinks.
   void DeliverFindings();
 
@@ -46,6 +48,7 @@ class MonitorWorker {
   size_t capacity_;
   std::deque<BatchMessage> queue_;
   bool finishing_ = false;
+  bool discard_ = false;
   std::thread thread_;
 };
 

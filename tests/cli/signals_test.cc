@@ -155,6 +155,43 @@ TEST_F(SignalTest, DrainTimeoutAborts) {
   EXPECT_FALSE(Exists("out/rows.jsonl"));
 }
 
+TEST_F(SignalTest, ADrainSkipsTheMonitorsBacklogInsteadOfWorkingItOff) {
+  // A monitor 400 ms a batch behind a fast endless source, with room for 1000 batches:
+  // a backlog it would need minutes for. The drain skips (and counts) what waits.
+  Write("p.yaml", R"(pipeline: backlog
+nodes:
+  - name: seq
+    type: sequence
+    options: {rows: 0, sleep_ms: 5}
+  - name: watch
+    type: fixed_monitor
+    inputs: [seq]
+    monitoring: {queue_batches: 1000}
+    options: {column: x, window_rows: 100, observe_sleep_ms: 400}
+  - name: out
+    type: jsonl_sink
+    inputs: [seq]
+    options: {path: out/rows.jsonl}
+execution: {batch_rows: 10}
+)");
+  auto p = StartTrestle({"run", "p.yaml", "--run-dir", "run", "--report", "r.json"});
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(WaitUntil([&] { return Contains(p->Stderr(), "started; run directory"); }, seconds(30))) << p->Stderr();
+  std::this_thread::sleep_for(milliseconds(1500));
+  p->Signal(SIGTERM);
+  ProcessResult r = p->Wait();
+  ASSERT_EXIT_CODE(r, 0);
+  nlohmann::json report = ReadJson("r.json");
+  EXPECT_EQ(report["status"], "drained");
+  const int64_t read = report["accounting"]["sources"]["seq"]["read"].get<int64_t>();
+  EXPECT_EQ(report["accounting"]["sources"]["seq"]["paths"]["out"]["reached"], read);
+  const int64_t batches = ReportNode(report, "seq")["batches_out"].get<int64_t>();
+  const int64_t observed = ReportNode(report, "watch")["batches_in"].get<int64_t>();
+  const int64_t skipped = report["monitor_skipped_batches"]["watch"].get<int64_t>();
+  EXPECT_GT(skipped, 0) << "the backlog was worked off, not skipped";
+  EXPECT_EQ(observed + skipped, batches) << "every batch is observed or counted as skipped";
+}
+
 TEST_F(SignalTest, FiniteRunEndsOnItsOwnAsSucceeded) {
   // The same source with a row limit ends by itself: succeeded, not drained.
   Write("p.yaml", R"(pipeline: finite
