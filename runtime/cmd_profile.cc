@@ -8,11 +8,9 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <random>
 
 #include <unistd.h>
 
@@ -25,6 +23,7 @@
 #include "exit_codes.h"
 #include "graph/planner.h"
 #include "progress_display.h"
+#include "run_id.h"
 
 namespace po = boost::program_options;
 
@@ -37,19 +36,6 @@ constexpr const char* kUsage =
     "Computes the reference profile of DATA (a CSV or JSON-lines file) that schema_monitor, drift_monitor and\n"
     "prediction_monitor compare against (docs/monitors.md). The profile is written atomically, only when the\n"
     "whole file was read.";
-
-// "20261125T061900Z-3f9a1c", as `trestle run` names runs.
-std::string NewRunId() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-  std::random_device rd;
-  char suffix[16];
-  std::snprintf(suffix, sizeof suffix, "%06x", rd() & 0xffffff);
-  return std::string(stamp) + "-" + suffix;
-}
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

@@ -1,11 +1,9 @@
 // trestle run FILE
 #include <atomic>
 #include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <optional>
-#include <random>
 
 #include <glog/logging.h>
 
@@ -18,6 +16,7 @@
 #include "observe/prometheus.h"
 #include "exit_codes.h"
 #include "progress_display.h"
+#include "run_id.h"
 #include "signal_watcher.h"
 #include "store/run_store.h"
 
@@ -26,19 +25,6 @@ namespace po = boost::program_options;
 namespace trestle::cli {
 
 namespace {
-
-// "20261125T061900Z-3f9a1c": sortable by start time, unique across concurrent runs.
-std::string NewRunId() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-  std::random_device rd;
-  char suffix[16];
-  std::snprintf(suffix, sizeof suffix, "%06x", rd() & 0xffffff);
-  return std::string(stamp) + "-" + suffix;
-}
 
 // The admin endpoint's view of a run: its exposition and its readiness.
 core::AdminServer::Options AdminCallbacks(const core::Plan& plan, const core::FlowRunner& runner,

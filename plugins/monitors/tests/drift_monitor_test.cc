@@ -28,13 +28,7 @@ class DriftMonitorTest : public ::testing::Test {
     return Options().set("reference", ref_).set("window_rows", window_rows).set("window_seconds", 0.0);
   }
   /// One window of `b`; returns the findings.
-  std::vector<json> run(const Batch& b, const Options& o) {
-    h_ = std::make_unique<Harness<DriftMonitor>>(o);
-    h_->open(b.schema());
-    h_->observe(b);
-    h_->close();
-    return findings(*h_);
-  }
+  std::vector<json> run(const Batch& b, const Options& o) { return run_once(h_, b, o); }
 
   TempDir dir_;
   std::string ref_;

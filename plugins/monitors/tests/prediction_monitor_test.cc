@@ -29,12 +29,7 @@ class PredictionMonitorTest : public ::testing::Test {
     ref_ = write_reference(dir_, {predictions(10000, 0.3, 1)}, o);
   }
   std::vector<json> run(const Batch& b, Options o) {
-    o.set("reference", ref_).set("window_seconds", 0.0);
-    h_ = std::make_unique<Harness<PredictionMonitor>>(o);
-    h_->open(b.schema());
-    h_->observe(b);
-    h_->close();
-    return findings(*h_);
+    return run_once(h_, b, o.set("reference", ref_).set("window_seconds", 0.0));
   }
 
   TempDir dir_;

@@ -32,13 +32,7 @@ class SchemaMonitorTest : public ::testing::Test {
   void SetUp() override { ref_ = write_reference(dir_, {reference_batch()}); }
   Options options() const { return Options().set("reference", ref_).set("window_seconds", 0.0); }
   /// Runs one window of `b` through a schema_monitor and returns its findings.
-  std::vector<json> run(const Batch& b, Options o) {
-    h_ = std::make_unique<Harness<SchemaMonitor>>(o);
-    h_->open(b.schema());
-    h_->observe(b);
-    h_->close();
-    return findings(*h_);
-  }
+  std::vector<json> run(const Batch& b, Options o) { return run_once(h_, b, o); }
   std::vector<json> run(const Batch& b) { return run(b, options()); }
 
   TempDir dir_;

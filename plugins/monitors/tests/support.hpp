@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <optional>
 #include <random>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,17 @@ template <typename Op>
 std::vector<json> findings(Harness<Op>& h) { return events(h, "finding"); }
 template <typename Op>
 std::vector<json> windows(Harness<Op>& h) { return events(h, "monitor_window"); }
+
+/// Creates a monitor with options `o` in `h` (replacing what it held), shows it `b` and
+/// closes it; returns its findings. `h` keeps the monitor for looking at its windows.
+template <typename Op>
+std::vector<json> run_once(std::unique_ptr<Harness<Op>>& h, const Batch& b, const Options& o) {
+  h = std::make_unique<Harness<Op>>(o);
+  h->open(b.schema());
+  h->observe(b);
+  h->close();
+  return findings(*h);
+}
 
 /// Findings with code `code`.
 inline std::vector<json> with_code(const std::vector<json>& fs, const std::string& code) {
