@@ -9,15 +9,20 @@
 
 #include "commands.h"
 #include "common_options.h"
+#include "config/settings.h"
 #include "exec/flow_runner.h"
+#include "exec/orphan_files.h"
 #include "exec/run_report.h"
 #include "exec/row_json.h"
 #include "observe/admin_server.h"
 #include "observe/prometheus.h"
 #include "exit_codes.h"
+#include "fatal_signals.h"
 #include "progress_display.h"
+#include "run_dir_lock.h"
 #include "run_id.h"
 #include "signal_watcher.h"
+#include "stale_runs.h"
 #include "store/run_store.h"
 
 namespace po = boost::program_options;
@@ -88,30 +93,56 @@ int RunCommand(const Args& args) {
 
   core::PluginRegistry registry = common.LoadRegistry();
   for (const auto& r : registry.Refusals()) LOG(WARNING) << "plugin refused: " << r.status.message();
+  // Signals are watched from here on. While the operators are being opened there is no
+  // run to drain: a signal interrupts the opening (runtime/open_watchdog.h bounds it);
+  // once the runner exists, the first drains it and the second aborts it.
+  core::PlanControl control;
+  std::atomic<core::FlowRunner*> active{nullptr};
+  signals.Start({[&] {
+                   if (core::FlowRunner* r = active.load()) r->RequestStop();
+                   else control.Interrupt();
+                 },
+                 [&](const char* why) {
+                   if (core::FlowRunner* r = active.load()) r->Abort(why);
+                   else control.Interrupt();
+                 },
+                 [&] {
+                   if (core::FlowRunner* r = active.load()) r->ReloadModels();
+                 }},
+                core::ExecutionSettings{}.drain_timeout_s);
   config::Execution execution;
-  std::unique_ptr<core::Plan> plan = PlanOrReport(file, common, registry, std::cerr, &execution);
-  if (!plan) return kExitInvalidPipeline;
+  std::unique_ptr<core::Plan> plan = PlanOrReport(file, common, registry, std::cerr, &execution, &control);
+  if (!plan) return control.interrupted() ? kExitRunFailed : kExitInvalidPipeline;
+  signals.set_drain_timeout_s(plan->exec.drain_timeout_s);
   if (!admin && !no_admin && execution.service()) admin = core::AdminAddress{"127.0.0.1", 9464};
 
   const std::string run_id = NewRunId();
   if (run_dir.empty()) run_dir = (std::filesystem::path(state_dir) / "runs" / run_id).string();
-  std::error_code ec;
-  std::filesystem::create_directories(run_dir, ec);
-  if (ec) {
-    std::cerr << "trestle: cannot create run directory " << run_dir << ": " << ec.message() << "\n";
-    return kExitRunFailed;
+  auto run_dir_lock = RunDirLock::Claim(run_dir, run_id);
+  if (!run_dir_lock.ok()) {
+    std::cerr << "trestle: " << run_dir_lock.status().message() << "\n";
+    return run_dir_lock.status().code() == core::Code::kInvalidArgument ? kExitUsage : kExitRunFailed;
   }
+  std::error_code ec;
+  const std::string run_dir_abs = std::filesystem::absolute(run_dir, ec).string();
+  SetFatalReportTarget(run_dir_abs, run_id);
+  // What runs killed before us left beside this pipeline's outputs.
+  for (const std::string& f : core::RemoveOrphanTempFiles(*plan))
+    LOG(WARNING) << "removed " << f << ", left by a run whose process is gone";
   // The run store: a store that cannot be opened or written costs the record, not the run.
   std::unique_ptr<core::RunStore> store;
   if (!no_store) {
     auto opened = core::RunStore::Open(core::RunStore::DefaultPath(state_dir));
+    if (opened.ok()) ReconcileAbandonedRuns(**opened);
     core::Status begun = opened.ok() ? (*opened)->BeginRun(run_id, plan->pipeline, plan->file, plan->config_hash,
-                                                            core::NowIso())
+                                                            core::NowIso(), {core::CurrentProcess(), run_dir_abs})
                                      : opened.status();
     if (begun.ok()) store = std::move(*opened);
     else LOG(WARNING) << "run " << run_id << " is not recorded in the run store: " << begun.message();
   }
   core::FlowRunner runner(plan.get(), core::RunOptions{run_id, run_dir, store.get()});
+  active.store(&runner);
+  if (control.interrupted()) runner.RequestStop();  // a signal came between planning and now
   // After the plan (models loaded and warm), before the run; readiness follows the run.
   std::atomic<bool> run_finished{false};
   core::AdminServer admin_server(AdminCallbacks(*plan, runner, run_id, run_finished));
@@ -131,9 +162,6 @@ int RunCommand(const Args& args) {
       return kExitRunFailed;
     }
   }
-  signals.Start({[&] { runner.RequestStop(); }, [&](const char* why) { runner.Abort(why); },
-                 [&] { runner.ReloadModels(); }},
-                plan->exec.drain_timeout_s);
   LOG(INFO) << "run " << run_id << " of pipeline \"" << plan->pipeline << "\" started; run directory " << run_dir;
   core::Status status;
   {
@@ -142,6 +170,7 @@ int RunCommand(const Args& args) {
   }
   run_finished = true;
   signals.Stop();
+  active.store(nullptr);
 
   nlohmann::json report = core::BuildRunReport(*plan, runner, run_id, status);
   core::Status w = core::WriteJsonFile((std::filesystem::path(run_dir) / "report.json").string(), report);

@@ -5,7 +5,9 @@
 
 #include <gflags/gflags.h>
 
+#include "config/settings.h"
 #include "graph/planner.h"
+#include "open_watchdog.h"
 #include "plugin/search_path.h"
 
 namespace po = boost::program_options;
@@ -52,13 +54,23 @@ std::optional<core::ValidatedPipeline> ValidateOrReport(const std::string& file,
 
 std::unique_ptr<core::Plan> PlanOrReport(const std::string& file, const CommonOptions& common,
                                          const core::PluginRegistry& registry, std::ostream& err,
-                                         config::Execution* execution) {
+                                         config::Execution* execution, core::PlanControl* control) {
   auto validated = ValidateOrReport(file, common, registry, err);
   if (!validated) return nullptr;
   if (execution) *execution = validated->loaded.pipeline.execution();
+  core::PlanControl own;
+  if (control == nullptr) control = &own;
+  control->set_open_timeout_s(core::Effective(validated->loaded.pipeline.execution()).open_timeout_s);
   core::Diagnostics diags;
-  auto plan = core::BuildPlan(*validated, registry, &diags);
+  std::optional<OpenWatchdog> watchdog;
+  watchdog.emplace(control);
+  auto plan = core::BuildPlan(*validated, registry, &diags, control);
+  watchdog.reset();
   if (plan.ok()) return std::move(plan).value();
+  if (plan.status().code() == core::Code::kCancelled) {
+    err << "trestle: " << plan.status().message() << "; nothing was run\n";
+    return nullptr;
+  }
   err << diags.ToString() << diags.size() << " error" << (diags.size() == 1 ? "" : "s") << " in " << file << "\n";
   return nullptr;
 }

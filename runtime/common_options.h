@@ -12,6 +12,7 @@
 
 #include "config/validate.h"
 #include "graph/plan.h"
+#include "graph/plan_control.h"
 #include "plugin/registry.h"
 
 namespace trestle::cli {
@@ -37,9 +38,11 @@ std::optional<core::ValidatedPipeline> ValidateOrReport(const std::string& file,
 /// checks the schemas through the graph). Prints every problem to `err` and returns
 /// null when the pipeline is invalid. `execution`, when given, receives the pipeline's
 /// execution block as written.
+/// Operators' create/open calls are bounded by execution.open_timeout_s (and, with
+/// `control`, may be interrupted through it; see runtime/open_watchdog.h).
 std::unique_ptr<core::Plan> PlanOrReport(const std::string& file, const CommonOptions& common,
                                          const core::PluginRegistry& registry, std::ostream& err,
-                                         config::Execution* execution = nullptr);
+                                         config::Execution* execution = nullptr, core::PlanControl* control = nullptr);
 
 /// Parses a subcommand's arguments. Returns false (after printing the problem and the
 /// usage to stderr) on a usage error; sets `help` when --help was asked for.

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "exec/row_json.h"
+#include "stale_runs.h"
 
 namespace trestle::cli {
 
@@ -17,6 +18,8 @@ std::unique_ptr<core::RunStore> OpenStoreOrReport(const std::string& state_dir) 
     std::cerr << "trestle: " << store.status().message() << "\n";
     return nullptr;
   }
+  // What the store says is running on this host, it should not say of dead processes.
+  ReconcileAbandonedRuns(**store);
   return std::move(*store);
 }
 

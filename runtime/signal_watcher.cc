@@ -28,7 +28,8 @@ SignalWatcher::~SignalWatcher() { Stop(); }
 
 void SignalWatcher::Start(Actions actions, double drain_timeout_s) {
   actions_ = std::move(actions);
-  thread_ = std::thread([this, drain_timeout_s] { Loop(drain_timeout_s); });
+  drain_timeout_s_.store(drain_timeout_s);
+  thread_ = std::thread([this] { Loop(); });
 }
 
 void SignalWatcher::Stop() {
@@ -36,7 +37,8 @@ void SignalWatcher::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void SignalWatcher::Loop(double drain_timeout_s) {
+void SignalWatcher::Loop() {
+  double drain_timeout_s = drain_timeout_s_.load();
   const sigset_t set = WatchedSignals();
   std::chrono::steady_clock::time_point drain_deadline{}, abort_deadline{};
   bool timed_out = false, aborted = false;
@@ -52,6 +54,7 @@ void SignalWatcher::Loop(double drain_timeout_s) {
     } else if (sig > 0) {
       int n = ++seen_;
       if (n == 1) {
+        drain_timeout_s = drain_timeout_s_.load();
         LOG(WARNING) << "received " << strsignal(sig) << ": draining (at most " << drain_timeout_s
                      << " s); send it again to abort";
         drain_deadline = std::chrono::steady_clock::now() +

@@ -22,13 +22,17 @@ class SignalWatcher {
   ~SignalWatcher();
   /// Starts watching; `drain_timeout_s` counts from the first signal.
   void Start(Actions actions, double drain_timeout_s);
+  /// Changes the drain time limit (once the pipeline's is known); a drain already
+  /// under way keeps its deadline.
+  void set_drain_timeout_s(double s) { drain_timeout_s_.store(s); }
   /// Stops watching (the run ended). Idempotent.
   void Stop();
   int signals_seen() const { return seen_.load(); }
 
  private:
-  void Loop(double drain_timeout_s);
+  void Loop();
   Actions actions_;
+  std::atomic<double> drain_timeout_s_{30};
   std::atomic<bool> done_{false};
   std::atomic<int> seen_{0};
   std::thread thread_;

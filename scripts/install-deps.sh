@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build clang pkg-config git ca-certificates
   libboost-dev libboost-program-options-dev libboost-filesystem-dev
   libtbb-dev libprotobuf-dev protobuf-compiler
-  libgflags-dev libgoogle-glog-dev
+  libgflags-dev libgoogle-glog-dev libunwind-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
   python3 python3-numpy chromium

@@ -1,5 +1,8 @@
 #include "common/status.h"
 
+#include <cerrno>
+#include <cstring>
+
 namespace trestle::core {
 
 std::string CodeName(Code code) {
@@ -33,6 +36,24 @@ std::string Status::ToString() const {
 Status Status::WithContext(const std::string& prefix) const {
   if (ok()) return *this;
   return {code_, prefix + ": " + message_};
+}
+
+Status ErrnoStatus(int err, const std::string& what) {
+  const std::string m = what + ": " + std::strerror(err);
+  switch (err) {
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG: return {Code::kResourceExhausted, m};
+    case EACCES:
+    case EPERM:
+    case EROFS:
+    case EISDIR:
+    case ENOTDIR:
+    case ENOENT:
+    case ELOOP:
+    case ENAMETOOLONG: return {Code::kInvalidArgument, m};
+    default: return {Code::kUnavailable, m};
+  }
 }
 
 }  // namespace trestle::core

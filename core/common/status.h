@@ -54,6 +54,10 @@ inline Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, s
 inline Status DataError(std::string m) { return {Code::kDataError, std::move(m)}; }
 inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
+/// A failed system call as a Status "what: strerror(err)": a full disk or quota
+/// (ENOSPC, EDQUOT, EFBIG) is RESOURCE_EXHAUSTED, a path or permission problem
+/// INVALID_ARGUMENT, anything else UNAVAILABLE.
+Status ErrnoStatus(int err, const std::string& what);
 
 template <typename T>
 class [[nodiscard]] Result {

@@ -17,6 +17,8 @@ ExecutionSettings Effective(const config::Execution& e) {
   s.commit_every_batches = Or(e.commit_every_batches(), s.commit_every_batches);
   s.drain_timeout_s = Or(e.drain_timeout_s(), s.drain_timeout_s);
   s.threads = Or(e.threads(), s.threads);
+  if (e.has_max_dead_letter_share()) s.max_dead_letter_share = e.max_dead_letter_share();
+  s.open_timeout_s = Or(e.open_timeout_s(), s.open_timeout_s);
   return s;
 }
 

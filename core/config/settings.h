@@ -14,6 +14,10 @@ struct ExecutionSettings {
   int32_t commit_every_batches = 0;  ///< 0 = commit only at the end
   double drain_timeout_s = 30;
   int32_t threads = 0;  ///< 0 = all cores
+  /// The run fails when more than this share of the rows read was dead-lettered.
+  double max_dead_letter_share = 0.1;
+  /// A create() or open() running longer than this ends the process (exit 1).
+  double open_timeout_s = 300;
 };
 
 struct RetrySettings {

@@ -1,9 +1,5 @@
 #include "exec/dead_letter.h"
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "exec/row_json.h"
@@ -11,11 +7,9 @@
 namespace trestle::core {
 
 DeadLetterWriter::DeadLetterWriter(std::string path, std::string run_id)
-    : path_(std::move(path)), run_id_(std::move(run_id)) {}
+    : run_id_(std::move(run_id)), file_(std::move(path)) {}
 
-DeadLetterWriter::~DeadLetterWriter() {
-  if (file_ != nullptr) std::fclose(file_);
-}
+DeadLetterWriter::~DeadLetterWriter() = default;
 
 int64_t DeadLetterWriter::written() const {
   std::lock_guard<std::mutex> l(mu_);
@@ -52,18 +46,16 @@ Status DeadLetterWriter::WriteRecord(const std::string& node, const std::string&
 Status DeadLetterWriter::Append(const std::string& lines) {
   if (lines.empty()) return Status::Ok();
   std::lock_guard<std::mutex> l(mu_);
-  if (file_ == nullptr) {
-    std::error_code ec;
-    auto parent = std::filesystem::path(path_).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-    file_ = std::fopen(path_.c_str(), "a");
-    if (file_ == nullptr)
-      return Status(Code::kResourceExhausted, "cannot open dead-letter file " + path_ + ": " + std::strerror(errno));
-  }
-  if (std::fwrite(lines.data(), 1, lines.size(), file_) != lines.size() || std::fflush(file_) != 0)
-    return Status(Code::kResourceExhausted, "cannot write dead-letter file " + path_ + ": " + std::strerror(errno));
+  Status st = file_.Append(lines);
+  if (!st.ok()) return st.WithContext("dead letters");
   for (char c : lines) written_ += c == '\n' ? 1 : 0;
   return Status::Ok();
+}
+
+Status DeadLetterWriter::Sync() {
+  std::lock_guard<std::mutex> l(mu_);
+  Status st = file_.Sync();
+  return st.ok() ? st : st.WithContext("dead letters");
 }
 
 }  // namespace trestle::core

@@ -2,15 +2,17 @@
 /// DeadLetterWriter: appends rows that could not be processed to a JSON-lines file,
 /// each with the original row (or raw record), node, code, reason, run id and time.
 /// Thread-safe. The file is created on the first dead letter, so a clean run leaves
-/// none; every call is flushed before it returns, so nothing is lost on a crash.
+/// none. Each call's records reach the file whole or not at all (RecordFile: a full
+/// disk fails the call with RESOURCE_EXHAUSTED naming the path, and leaves no torn
+/// line); Sync() makes them durable, which the engine does before it publishes or acks.
 
 #include <cstdint>
-#include <cstdio>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
+#include "exec/record_file.h"
 #include "trestle/batch.hpp"
 
 namespace trestle::core {
@@ -35,15 +37,18 @@ class DeadLetterWriter {
   Status WriteRecord(const std::string& node, const std::string& record, const std::string& location, Code code,
                      const std::string& reason);
 
-  const std::string& path() const { return path_; }
+  /// fsync of what was written; Ok when nothing was.
+  Status Sync();
+
+  const std::string& path() const { return file_.path(); }
   int64_t written() const;
 
  private:
   Status Append(const std::string& lines);
 
-  std::string path_, run_id_;
+  std::string run_id_;
   mutable std::mutex mu_;
-  std::FILE* file_ = nullptr;
+  RecordFile file_;
   int64_t written_ = 0;
 };
 

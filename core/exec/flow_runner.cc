@@ -11,7 +11,11 @@
 #include <glog/logging.h>
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/task_arena.h>
+#include <oneapi/tbb/task_scheduler_observer.h>
 
+#include "common/signal_stack.h"
+
+#include "exec/dead_letter_budget.h"
 #include "exec/monitor_worker.h"
 #include "exec/node_executor.h"
 #include "exec/source_driver.h"
@@ -20,10 +24,20 @@ namespace trestle::core {
 
 namespace flow = oneapi::tbb::flow;
 
+// Every worker thread that joins the run's arena gets an alternate signal stack, so a
+// plugin that overflows its stack is still reported (runtime/fatal_signals.h).
+class SignalStackObserver : public oneapi::tbb::task_scheduler_observer {
+ public:
+  explicit SignalStackObserver(oneapi::tbb::task_arena& arena) : task_scheduler_observer(arena) { observe(true); }
+  ~SignalStackObserver() override { observe(false); }
+  void on_scheduler_entry(bool) override { EnsureSignalStack(); }
+};
+
 struct FlowRunner::Impl {
-  explicit Impl(int threads) : arena(threads > 0 ? threads : oneapi::tbb::task_arena::automatic) {}
+  explicit Impl(int threads) : arena(threads > 0 ? threads : oneapi::tbb::task_arena::automatic), stacks(arena) {}
 
   oneapi::tbb::task_arena arena;
+  SignalStackObserver stacks;
   std::unique_ptr<flow::graph> graph;
   // Declared after the graph: destroyed before it.
   std::vector<std::unique_ptr<flow::graph_node>> tbb_nodes;
@@ -116,6 +130,11 @@ FlowRunner::FlowRunner(Plan* plan, RunOptions options) : plan_(plan), options_(s
 
 void FlowRunner::ReloadModels() { watcher_->RequestReload(); }
 
+void FlowRunner::Abort(const std::string& why) {
+  if (!run_.Abort(why))
+    LOG(WARNING) << "not aborting (" << why << "): the run has committed and is publishing its outputs; it ends in a moment";
+}
+
 FlowRunner::~FlowRunner() {
   watcher_->Stop();
   if (impl_ && impl_->committer.joinable()) {
@@ -180,15 +199,56 @@ Status FlowRunner::Run() {
     if (plan_->exec.commit_every_batches > 0) impl_->commit_cv.notify_one();
   };
 
-  // Acks every source up to what all of them have finished, after the sinks committed.
-  auto commit_round = [this, &im](bool final_commit) {
+  // Commits the sinks, then acks every source up to what it has finished. The final
+  // round publishes in two phases (abi.h, TrestleSinkFns.publish): every two-phase sink
+  // prepares, the run passes its commit point (no abort after it), the one-phase sinks
+  // commit, the prepared outputs are published; a failure anywhere before the commit
+  // point publishes nothing. Sources feeding a two-phase sink are acked only after it
+  // published: before, their rows are in a temporary file a failed run discards.
+  auto sinks = [this](bool two_phase) {
+    std::vector<size_t> out;
+    for (int i : plan_->topo_order) {
+      const PlannedNode& node = *plan_->nodes[static_cast<size_t>(i)];
+      if (node.info.role == Role::kSink && node.info.two_phase == two_phase) out.push_back(static_cast<size_t>(i));
+    }
+    return out;
+  };
+  const std::vector<size_t> one_phase = sinks(false), two_phase = sinks(true);
+  std::vector<bool> acks_at_end(n, false);
+  for (size_t s = 0; s < n; ++s) {
+    if (plan_->nodes[s]->info.role != Role::kSource) continue;
+    std::vector<int64_t> memo(n, -1);
+    for (size_t t : two_phase)
+      if (PathsTo(*plan_, static_cast<int>(s), static_cast<int>(t), memo) > 0) acks_at_end[s] = true;
+  }
+  auto commit_round = [this, &im, one_phase, two_phase, acks_at_end](bool final_commit) {
     std::vector<std::optional<uint64_t>> ackable(plan_->nodes.size());
     for (size_t i = 0; i < ackable.size(); ++i)
-      if (im.drivers[i]) ackable[i] = im.drivers[i]->AckableUpTo();
-    for (int i : plan_->topo_order) {
-      if (plan_->nodes[static_cast<size_t>(i)]->info.role != Role::kSink) continue;
-      Status st = im.executors[static_cast<size_t>(i)]->Commit(final_commit);
-      if (!st.ok()) return run_.Fail(st);
+      if (im.drivers[i] && (final_commit || !acks_at_end[i])) ackable[i] = im.drivers[i]->AckableUpTo();
+    auto commit_all = [&](const std::vector<size_t>& nodes) {
+      for (size_t i : nodes) {
+        Status st = im.executors[i]->Commit(final_commit);
+        if (!st.ok()) return run_.Fail(st), false;
+      }
+      return true;
+    };
+    // Dead letters are part of what a commit promises: durable before anything is
+    // published or acked.
+    auto sync_dead_letters = [&] {
+      Status st = dead_letters_->Sync();
+      if (!st.ok()) run_.Fail(st);
+      return st.ok();
+    };
+    if (!final_commit) {
+      if (!commit_all(one_phase) || !commit_all(two_phase) || !sync_dead_letters()) return;
+    } else {
+      if (!commit_all(two_phase) || !sync_dead_letters()) return;
+      if (!run_.EnterCommitPoint()) return;
+      if (!commit_all(one_phase)) return;
+      for (size_t i : two_phase) {
+        Status st = im.executors[i]->Publish();
+        if (!st.ok()) return run_.Fail(st);
+      }
     }
     for (size_t i = 0; i < ackable.size(); ++i) {
       if (!ackable[i]) continue;
@@ -281,14 +341,15 @@ Status FlowRunner::Run() {
   });
 
   if (ex.commit_every_batches > 0) {
-    im.committer = std::thread([this, &im, commit_round] {
+    im.committer = std::thread([this, &im, commit_round, acks_at_end] {
+      EnsureSignalStack();
       std::unique_lock<std::mutex> l(im.commit_mu);
       while (!im.stop_committer) {
         im.commit_cv.wait_for(l, std::chrono::milliseconds(200));
         if (im.stop_committer || run_.failed()) continue;
         int64_t pending = 0;
-        for (const auto& d : im.drivers)
-          if (d) pending += d->DoneNotAcked();
+        for (size_t k = 0; k < im.drivers.size(); ++k)
+          if (im.drivers[k] && !acks_at_end[k]) pending += im.drivers[k]->DoneNotAcked();
         if (pending < plan_->exec.commit_every_batches) continue;
         l.unlock();
         commit_round(false);
@@ -303,6 +364,7 @@ Status FlowRunner::Run() {
   for (size_t k = 0; k < n; ++k) {
     if (!im.drivers[k]) continue;
     pumps.emplace_back([&im, k] {
+      EnsureSignalStack();
       flow::broadcast_node<BatchMessage>* entry = static_cast<flow::broadcast_node<BatchMessage>*>(im.out[k]);
       im.drivers[k]->Pump([&](BatchMessage m) { im.arena.execute([&] { entry->try_put(m); }); }, &im.on_done);
       im.arena.execute([&] { im.graph->release_wait(); });
@@ -337,6 +399,10 @@ Status FlowRunner::Run() {
       if (!st.ok()) LOG(WARNING) << "[" << plan_->pipeline << "/" << node.name << "] close: " << st.ToString();
     }
     im.monitors[k]->DeliverFindings();
+  }
+  if (!run_.failed()) {
+    Status budget = CheckDeadLetterBudget(*plan_, *accounting_);
+    if (!budget.ok()) run_.Fail(budget);
   }
   if (!run_.failed()) commit_round(true);
 

@@ -50,8 +50,9 @@ class FlowRunner {
   /// Drain: sources stop, in-flight batches finish, sinks commit. Signal-safe? No:
   /// call from a normal thread (the CLI's signal watcher).
   void RequestStop() { run_.RequestStop(); }
-  /// Give up at once: operators see cancelled(), nothing more is committed.
-  void Abort(const std::string& why) { run_.Abort(why); }
+  /// Give up at once: operators see cancelled(), nothing more is committed. Refused
+  /// (logged) once the run is publishing its outputs: they are all published then.
+  void Abort(const std::string& why);
   /// Look for new model versions now (SIGHUP). Thread-safe; no-op before Run().
   void ReloadModels();
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/signal_stack.h"
 #include "common/thread_priority.h"
 
 namespace trestle::core {
@@ -47,6 +48,7 @@ void MonitorWorker::DeliverFindings() {
 }
 
 void MonitorWorker::Loop() {
+  EnsureSignalStack();
   MakeCurrentThreadBackground();
   std::unique_lock<std::mutex> l(mu_);
   while (true) {

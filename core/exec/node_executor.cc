@@ -257,4 +257,10 @@ Status NodeExecutor::Commit(bool final_commit) {
   return st.ok() ? st : Failure(st);
 }
 
+Status NodeExecutor::Publish() {
+  std::lock_guard<std::mutex> l(sink_mu_);
+  Status st = node_->instances.front()->Publish();
+  return st.ok() ? st : Failure(st.WithContext("publish"));
+}
+
 }  // namespace trestle::core

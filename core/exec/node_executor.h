@@ -35,6 +35,8 @@ class NodeExecutor {
   std::optional<BatchMessage> TakeFindings();
   /// Sinks: commit under the same lock that writes take.
   Status Commit(bool final_commit);
+  /// Two-phase sinks: publish what the final commit prepared (once, not retried).
+  Status Publish();
 
   int64_t monitor_skipped() const { return monitor_skipped_.load(); }
   /// Models with a shadow: where their batches go for comparison (not owned).

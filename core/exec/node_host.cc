@@ -38,6 +38,9 @@ struct HostApiImpl {
       LOG(INFO) << Tag(c) << "event " << (k.empty() ? "?" : k) << " " << (json ? json : "{}");
       return;
     }
+    // Validate opens and closes operators without a run: a monitor closed then reports
+    // a window of no rows, which is not an observation of anything.
+    if (n.run == nullptr) return;
     nlohmann::json j = nlohmann::json::parse(json ? json : "", nullptr, false);
     if (!j.is_object()) {
       LOG(WARNING) << Tag(c) << "event " << k << " ignored: its payload is not a JSON object";
@@ -95,6 +98,7 @@ struct HostApiImpl {
     const CallContext& c = C(self);
     // Operators are asked to stop on a drain too (sources stop reading); the engine
     // itself keeps retrying through a drain, so it uses RunState::cancelled().
+    if (c.node_->interrupted && c.node_->interrupted->load()) return 1;
     return c.node_->run && (c.node_->run->stopping() || c.node_->run->cancelled()) ? 1 : 0;
   }
   static void Progress(void* self, double done, double total) {

@@ -43,6 +43,9 @@ struct NodeHost {
   ErrorPolicy on_error = ErrorPolicy::kDeadLetter;
   EventRecorder* recorder = nullptr;    ///< not owned; the run store, or null
   FindingsOutbox* findings = nullptr;   ///< monitors with sinks downstream; not owned
+  /// Set while planning can be interrupted (PlanControl); operators then see
+  /// cancelled(). Not owned.
+  const std::atomic<bool>* interrupted = nullptr;
 };
 
 struct Rejection {

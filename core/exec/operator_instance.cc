@@ -4,6 +4,9 @@
 
 #include <glog/logging.h>
 
+#include "exec/call_site.h"
+#include "plugin/library.h"
+
 #include "trestle/options.hpp"
 
 namespace trestle::core {
@@ -53,14 +56,41 @@ Result<trestle::Batch> TakeBatch(ArrowArray* a, const trestle::Schema& schema) {
   }
 }
 
+// Calls into the plugin. An exception must never cross the C ABI; one that does (a C
+// plugin's C++ helper, a bug in a trampoline) becomes INTERNAL here instead of unwinding
+// through the engine.
+template <typename Fn>
+int32_t Call(CallContext& ctx, Fn&& fn) noexcept {
+  std::string what;
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "an exception of unknown type";
+  }
+  const std::string msg = "the operator threw a C++ exception across the C ABI (a bug in the plugin): " + what;
+  ctx.host()->api->set_error(ctx.host()->self, TRESTLE_INTERNAL, msg.c_str());
+  return TRESTLE_INTERNAL;
+}
+
 }  // namespace
+
+OperatorInstance::OperatorInstance(const RegisteredOperator& b, const NodeHost* node)
+    : def_(b.def),
+      library_(b.library),
+      node_(node),
+      where_("node \"" + node->node + "\" (operator " + b.info.name +
+             (b.library ? ", plugin " + b.library->name() + " " + b.library->version() + ", " + b.library->path() : "") +
+             ")") {}
 
 Result<std::unique_ptr<OperatorInstance>> OperatorInstance::Make(const RegisteredOperator& binding,
                                                                  const OptionValues& options, const NodeHost* node) {
   std::unique_ptr<OperatorInstance> inst(new OperatorInstance(binding, node));
   trestle::OptionsTable table(ToSdkOptions(options));
   CallContext ctx(node);
-  int32_t rc = binding.def->lifecycle->create(table.get(), ctx.host(), &inst->instance_);
+  CallScope scope(inst->where_.c_str(), "create");
+  int32_t rc = Call(ctx, [&] { return binding.def->lifecycle->create(table.get(), ctx.host(), &inst->instance_); });
   if (rc != TRESTLE_OK) {
     inst->instance_ = nullptr;
     return ctx.StatusOf(rc);
@@ -72,10 +102,17 @@ Result<std::unique_ptr<OperatorInstance>> OperatorInstance::Make(const Registere
 OperatorInstance::~OperatorInstance() {
   if (instance_ == nullptr) return;
   // close() is part of the contract even when no batch flowed (validate) or the run
-  // failed; a sink without a final commit discards what it wrote.
+  // failed (a sink without a final commit discards what it wrote), but only for an
+  // instance whose open() succeeded: one that failed to open holds nothing to close and
+  // may not be in a state where close() could run.
   Status st = Close();
   if (!st.ok()) LOG(WARNING) << "[" << node_->pipeline << "/" << node_->node << "] close: " << st.ToString();
-  def_->lifecycle->destroy(instance_);
+  CallScope scope(where_.c_str(), "destroy");
+  try {
+    def_->lifecycle->destroy(instance_);
+  } catch (...) {  // see Call(): nothing may unwind out of the plugin
+    LOG(ERROR) << "[" << node_->pipeline << "/" << node_->node << "] destroy threw a C++ exception across the C ABI";
+  }
 }
 
 Result<trestle::Schema> OperatorInstance::Open(const trestle::Schema* input) {
@@ -85,12 +122,15 @@ Result<trestle::Schema> OperatorInstance::Open(const trestle::Schema* input) {
     input->export_to(&in);
   }
   CallContext ctx(node_);
-  int32_t rc = def_->lifecycle->open(instance_, ctx.host(), input ? &in : nullptr, &out);
+  CallScope scope(where_.c_str(), "open");
+  int32_t rc = Call(ctx, [&] { return def_->lifecycle->open(instance_, ctx.host(), input ? &in : nullptr, &out); });
   if (in.release) in.release(&in);
   if (rc != TRESTLE_OK) {
     if (out.release) out.release(&out);
     return ctx.StatusOf(rc);
   }
+  // From here on the operator holds whatever open() acquired: close() is owed.
+  opened_ = true;
   if (def_->role == TRESTLE_ROLE_SINK || def_->role == TRESTLE_ROLE_MONITOR) {
     if (out.release) out.release(&out);
     output_ = input_;
@@ -105,7 +145,8 @@ Result<trestle::Schema> OperatorInstance::Open(const trestle::Schema* input) {
 Result<trestle::Batch> OperatorInstance::Process(const trestle::Batch& input, CallContext& ctx) {
   ArrowArray in{}, out{};
   input.export_to(&in);
-  int32_t rc = def_->process->process(instance_, ctx.host(), &in, &out);
+  CallScope scope(where_.c_str(), "process");
+  int32_t rc = Call(ctx, [&] { return def_->process->process(instance_, ctx.host(), &in, &out); });
   if (in.release) in.release(&in);  // the plugin should have; release if it did not
   if (rc != TRESTLE_OK) {
     if (out.release) out.release(&out);
@@ -118,7 +159,8 @@ Result<trestle::Batch> OperatorInstance::Process(const trestle::Batch& input, Ca
 Result<std::optional<trestle::Batch>> OperatorInstance::Next(int64_t max_rows, CallContext& ctx) {
   ArrowArray out{};
   int32_t eos = 0;
-  int32_t rc = def_->source->next(instance_, ctx.host(), max_rows, &out, &eos);
+  CallScope scope(where_.c_str(), "next");
+  int32_t rc = Call(ctx, [&] { return def_->source->next(instance_, ctx.host(), max_rows, &out, &eos); });
   if (rc != TRESTLE_OK) {
     if (out.release) out.release(&out);
     return ctx.StatusOf(rc);
@@ -138,26 +180,36 @@ Result<std::optional<trestle::Batch>> OperatorInstance::Next(int64_t max_rows, C
 
 Status OperatorInstance::Ack(uint64_t seq) {
   CallContext ctx(node_);
-  return ctx.StatusOf(def_->source->ack(instance_, ctx.host(), seq));
+  CallScope scope(where_.c_str(), "ack");
+  return ctx.StatusOf(Call(ctx, [&] { return def_->source->ack(instance_, ctx.host(), seq); }));
 }
 
 Status OperatorInstance::Write(const trestle::Batch& batch, CallContext& ctx) {
   ArrowArray in{};
   batch.export_to(&in);
-  int32_t rc = def_->sink->write(instance_, ctx.host(), &in);
+  CallScope scope(where_.c_str(), "write");
+  int32_t rc = Call(ctx, [&] { return def_->sink->write(instance_, ctx.host(), &in); });
   if (in.release) in.release(&in);
   return ctx.StatusOf(rc);
 }
 
 Status OperatorInstance::Commit(bool final_commit) {
   CallContext ctx(node_);
-  return ctx.StatusOf(def_->sink->commit(instance_, ctx.host(), final_commit ? 1 : 0));
+  CallScope scope(where_.c_str(), "commit");
+  return ctx.StatusOf(Call(ctx, [&] { return def_->sink->commit(instance_, ctx.host(), final_commit ? 1 : 0); }));
+}
+
+Status OperatorInstance::Publish() {
+  CallContext ctx(node_);
+  CallScope scope(where_.c_str(), "publish");
+  return ctx.StatusOf(Call(ctx, [&] { return def_->sink->publish(instance_, ctx.host()); }));
 }
 
 Status OperatorInstance::Observe(const trestle::Batch& batch, CallContext& ctx) {
   ArrowArray in{};
   batch.export_to(&in);
-  int32_t rc = def_->monitor->observe(instance_, ctx.host(), &in);
+  CallScope scope(where_.c_str(), "observe");
+  int32_t rc = Call(ctx, [&] { return def_->monitor->observe(instance_, ctx.host(), &in); });
   if (in.release) in.release(&in);
   return ctx.StatusOf(rc);
 }
@@ -170,7 +222,8 @@ Result<trestle::ModelInfo> OperatorInstance::DescribeModel() {
   TrestleModelInfo abi{};
   abi.struct_size = sizeof(TrestleModelInfo);
   CallContext ctx(node_);
-  int32_t rc = fns->describe_model(instance_, ctx.host(), &abi);
+  CallScope scope(where_.c_str(), "describe_model");
+  int32_t rc = Call(ctx, [&] { return fns->describe_model(instance_, ctx.host(), &abi); });
   if (rc != TRESTLE_OK) return ctx.StatusOf(rc);
   if (abi.framework != nullptr) info.framework = abi.framework;
   if (abi.version != nullptr) info.version = abi.version;
@@ -178,10 +231,11 @@ Result<trestle::ModelInfo> OperatorInstance::DescribeModel() {
 }
 
 Status OperatorInstance::Close() {
-  if (closed_) return Status::Ok();
+  if (closed_ || !opened_) return Status::Ok();
   closed_ = true;
   CallContext ctx(node_);
-  return ctx.StatusOf(def_->lifecycle->close(instance_, ctx.host()));
+  CallScope scope(where_.c_str(), "close");
+  return ctx.StatusOf(Call(ctx, [&] { return def_->lifecycle->close(instance_, ctx.host()); }));
 }
 
 }  // namespace trestle::core

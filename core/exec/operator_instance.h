@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "common/status.h"
 #include "exec/node_host.h"
@@ -28,8 +29,10 @@ class OperatorInstance {
   OperatorInstance& operator=(const OperatorInstance&) = delete;
 
   /// Opens with the input schema (none for sources); returns the output schema (the
-  /// input schema for sinks and monitors).
+  /// input schema for sinks and monitors). Called at most once.
   Result<trestle::Schema> Open(const trestle::Schema* input);
+  /// Whether Open() succeeded: only then may any other call be made, close() included.
+  bool opened() const { return opened_; }
 
   /// Transforms and models: `ctx` collects the call's rejections.
   Result<trestle::Batch> Process(const trestle::Batch& input, CallContext& ctx);
@@ -38,7 +41,11 @@ class OperatorInstance {
   Status Ack(uint64_t seq);
   Status Write(const trestle::Batch& batch, CallContext& ctx);
   Status Commit(bool final_commit);
+  /// Sinks that publish in two phases (info.two_phase): makes the final commit visible.
+  Status Publish();
   Status Observe(const trestle::Batch& batch, CallContext& ctx);
+  /// Calls the operator's close() once, and only after a successful Open(); later
+  /// calls, and calls on an instance that never opened, return Ok and do nothing.
   Status Close();
   /// Models: what the instance serves (ABI 1.1); empty fields for 1.0 plugins.
   Result<trestle::ModelInfo> DescribeModel();
@@ -47,12 +54,15 @@ class OperatorInstance {
   const NodeHost& node() const { return *node_; }
 
  private:
-  OperatorInstance(const RegisteredOperator& b, const NodeHost* node) : def_(b.def), library_(b.library), node_(node) {}
+  OperatorInstance(const RegisteredOperator& b, const NodeHost* node);
 
   const TrestleOperatorDef* def_;
   std::shared_ptr<const void> library_;
   const NodeHost* node_;
+  /// node "N" (operator T, plugin P V, LIBRARY): what a fatal-signal report names.
+  std::string where_;
   void* instance_ = nullptr;
+  bool opened_ = false;
   bool closed_ = false;
   trestle::Schema input_, output_;
 };

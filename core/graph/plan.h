@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,8 +38,18 @@ struct PlannedNode {
   bool ordered = false;      ///< sinks: a sequencer restores source order
   std::string plugin_name, plugin_version, plugin_sha256;
   nlohmann::json options_redacted;  ///< options as written, secrets replaced
+  /// Files the node creates or replaces: its output_path parameters (abi.h), as given.
+  std::vector<std::string> output_paths;
+  /// The run fails when this node dead-letters more than this share of its input rows
+  /// (unset: the pipeline's execution.max_dead_letter_share).
+  std::optional<double> max_dead_letter_share;
 
+  // What the instances' calls reach through `host` is declared before the instances
+  // (members are destroyed in reverse order): a close() run by an instance's destructor
+  // still finds the stats and the findings outbox alive.
   std::unique_ptr<NodeStats> stats = std::make_unique<NodeStats>();
+  /// Monitors with sinks downstream: findings waiting to go to them as rows.
+  std::unique_ptr<FindingsOutbox> findings;
   std::unique_ptr<NodeHost> host = std::make_unique<NodeHost>();
   std::vector<std::unique_ptr<OperatorInstance>> instances;  ///< created and opened
   trestle::Schema output_schema;
@@ -53,8 +64,6 @@ struct PlannedNode {
 
   /// Monitors: batches that may wait for the monitor; beyond, they are skipped.
   int monitor_queue_batches = 4;
-  /// Monitors with sinks downstream: findings waiting to go to them as rows.
-  std::unique_ptr<FindingsOutbox> findings;
 };
 
 struct Plan {

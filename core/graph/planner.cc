@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <deque>
+#include <filesystem>
+#include <map>
 #include <thread>
 
 #include "config/option_check.h"
@@ -11,6 +13,22 @@
 namespace trestle::core {
 
 namespace {
+
+// Marks one create/open call for the PlanControl's watchers.
+class OpenCall {
+ public:
+  OpenCall(PlanControl* control, const PlannedNode& node, const char* call) : control_(control) {
+    if (control_) control_->Enter("node \"" + node.name + "\" (operator " + node.type + "): " + call + "()");
+  }
+  ~OpenCall() {
+    if (control_) control_->Leave();
+  }
+  OpenCall(const OpenCall&) = delete;
+  OpenCall& operator=(const OpenCall&) = delete;
+
+ private:
+  PlanControl* control_;
+};
 
 ErrorPolicy PolicyOf(const std::string& s) {
   if (s == "skip") return ErrorPolicy::kSkip;
@@ -48,6 +66,17 @@ std::string Columns(const trestle::Schema& s) {
   return out.empty() ? "none" : out;
 }
 
+// Where an operator's refusal belongs: at the option it names when it starts with
+// `option "NAME"` and the node sets NAME, else at the node.
+std::string RefusalPath(const config::Node& cn, const std::string& node_path, const std::string& message) {
+  static const std::string kPrefix = "option \"";
+  if (message.rfind(kPrefix, 0) != 0) return node_path;
+  const size_t end = message.find('"', kPrefix.size());
+  if (end == std::string::npos) return node_path;
+  const std::string name = message.substr(kPrefix.size(), end - kPrefix.size());
+  return cn.options().fields().count(name) ? node_path + ".options." + name : node_path;
+}
+
 const std::string* StringOption(const OptionValues& options, const std::string& name) {
   for (const auto& [key, v] : options)
     if (key == name && v.type == ParamType::kString) return &v.string;
@@ -73,7 +102,7 @@ bool ResolveModelOption(const LoadedPipeline& loaded, const std::string& at, con
 // The node's shadow model: created and opened on the node's input, sharing a score or
 // a label column with the node.
 bool PlanShadow(const ValidatedPipeline& validated, const PluginRegistry& registry, int i, const trestle::Schema& input,
-                PlannedNode& node, Diagnostics* diags) {
+                PlannedNode& node, Diagnostics* diags, PlanControl* control) {
   const LoadedPipeline& loaded = validated.loaded;
   const config::Shadow& cs = loaded.pipeline.nodes(i).serving().shadow();
   const std::string at = "nodes[" + std::to_string(i) + "].serving.shadow";
@@ -94,16 +123,23 @@ bool PlanShadow(const ValidatedPipeline& validated, const PluginRegistry& regist
   sp->host.node_index = i;
   sp->host.stats = &sp->stats;
   sp->host.on_error = ErrorPolicy::kSkip;
+  sp->host.interrupted = node.host->interrupted;
 
   OptionValues options = validated.shadow_options[static_cast<size_t>(i)];
   ResolvedModel resolved;
   if (!ResolveModelOption(loaded, at + ".options.model", VersionPolicy{}, &options, &resolved, diags)) return false;
-  auto inst = OperatorInstance::Make(*op, options, &sp->host);
+  auto inst = [&] {
+    OpenCall call(control, node, "shadow create");
+    return OperatorInstance::Make(*op, options, &sp->host);
+  }();
   if (!inst.ok()) {
     diags->add(loaded.DiagnosticAt(at + ".options", "shadow: " + inst.status().message()));
     return false;
   }
-  auto out = (*inst)->Open(&input);
+  auto out = [&] {
+    OpenCall call(control, node, "shadow open");
+    return (*inst)->Open(&input);
+  }();
   if (!out.ok()) {
     diags->add(loaded.DiagnosticAt(at, "shadow: " + out.status().message()));
     return false;
@@ -134,7 +170,7 @@ bool PlanShadow(const ValidatedPipeline& validated, const PluginRegistry& regist
 // the shadow.
 bool PlanModel(const ValidatedPipeline& validated, const PluginRegistry& registry, int i, const RegisteredOperator& op,
                const OptionValues& options, const ResolvedModel& resolved, const trestle::Schema& input,
-               PlannedNode& node, Diagnostics* diags) {
+               PlannedNode& node, Diagnostics* diags, PlanControl* control) {
   const LoadedPipeline& loaded = validated.loaded;
   const config::Serving& sv = loaded.pipeline.nodes(i).serving();
   const std::string at = "nodes[" + std::to_string(i) + "]";
@@ -168,13 +204,44 @@ bool PlanModel(const ValidatedPipeline& validated, const PluginRegistry& registr
     node.version_column = sv.version_column();
     node.output_schema = node.output_schema.with({node.version_column, trestle::Type::Utf8, false});
   }
-  return !sv.has_shadow() || PlanShadow(validated, registry, i, input, node, diags);
+  return !sv.has_shadow() || PlanShadow(validated, registry, i, input, node, diags, control);
+}
+
+std::vector<std::string> OutputPaths(const OperatorInfo& info, const OptionValues& options) {
+  std::vector<std::string> out;
+  for (const ParamInfo& p : info.params)
+    if (p.output_path)
+      if (const std::string* v = StringOption(options, p.name); v != nullptr && !v->empty()) out.push_back(*v);
+  return out;
+}
+
+// Two nodes writing one file would publish over each other: refuse the second, at its
+// option. Paths are compared as absolute, normalised and with existing links resolved.
+void CheckOutputPaths(const ValidatedPipeline& validated, const Plan& plan, Diagnostics* diags) {
+  std::map<std::string, std::pair<size_t, std::string>> claimed;  // file -> node, option
+  for (size_t i = 0; i < plan.nodes.size(); ++i) {
+    const PlannedNode& node = *plan.nodes[i];
+    for (const ParamInfo& p : node.info.params) {
+      if (!p.output_path) continue;
+      const std::string* v = StringOption(validated.options[i], p.name);
+      if (v == nullptr || v->empty()) continue;
+      std::error_code ec;
+      std::filesystem::path key = std::filesystem::weakly_canonical(std::filesystem::absolute(*v), ec);
+      if (ec) key = std::filesystem::absolute(*v).lexically_normal();
+      auto [it, fresh] = claimed.try_emplace(key.string(), i, p.name);
+      if (fresh) continue;
+      diags->add(validated.loaded.DiagnosticAt(
+          "nodes[" + std::to_string(i) + "].options." + p.name,
+          "\"" + *v + "\" is also written by node \"" + plan.nodes[it->second.first]->name + "\" (option \"" +
+              it->second.second + "\"); two nodes cannot write one file: give each its own path"));
+    }
+  }
 }
 
 }  // namespace
 
 Result<std::unique_ptr<Plan>> BuildPlan(const ValidatedPipeline& validated, const PluginRegistry& registry,
-                                        Diagnostics* diags) {
+                                        Diagnostics* diags, PlanControl* control) {
   const LoadedPipeline& loaded = validated.loaded;
   const config::Pipeline& pipeline = loaded.pipeline;
   const size_t before = diags->size();
@@ -207,6 +274,11 @@ Result<std::unique_ptr<Plan>> BuildPlan(const ValidatedPipeline& validated, cons
     const config::Node& cn = pipeline.nodes(i);
     PlannedNode& node = *plan->nodes[k];
     const std::string at = "nodes[" + std::to_string(i) + "]";
+    if (control && control->interrupted()) {
+      diags->add(loaded.DiagnosticAt(at, "not opened: interrupted by a signal"));
+      return Status(Code::kCancelled, "interrupted by a signal while opening the operators");
+    }
+    if (control) node.host->interrupted = control->interrupted_flag();
     const RegisteredOperator* op = registry.FindDef(cn.type());
     if (op == nullptr) {
       diags->add(loaded.DiagnosticAt(at + ".type", "unknown operator type \"" + cn.type() + "\""));
@@ -257,6 +329,7 @@ Result<std::unique_ptr<Plan>> BuildPlan(const ValidatedPipeline& validated, cons
     if (!inputs_ok) continue;
 
     OptionValues options = validated.options[k];
+    node.output_paths = OutputPaths(node.info, options);
     ResolvedModel resolved;
     if (node.info.role == Role::kModel &&
         !ResolveModelOption(loaded, at + ".options.model", VersionPolicy::Parse(cn.serving().version()).value(),
@@ -264,14 +337,21 @@ Result<std::unique_ptr<Plan>> BuildPlan(const ValidatedPipeline& validated, cons
       continue;
 
     bool ok = true;
+    if (cn.has_max_dead_letter_share()) node.max_dead_letter_share = cn.max_dead_letter_share();
     for (int n = 0; n < instances && ok; ++n) {
-      auto inst = OperatorInstance::Make(*op, options, node.host.get());
+      auto inst = [&] {
+        OpenCall call(control, node, "create");
+        return OperatorInstance::Make(*op, options, node.host.get());
+      }();
       if (!inst.ok()) {
         diags->add(loaded.DiagnosticAt(at + ".options", inst.status().message()));
         ok = false;
         break;
       }
-      auto schema = (*inst)->Open(input ? &*input : nullptr);
+      auto schema = [&] {
+        OpenCall call(control, node, "open");
+        return (*inst)->Open(input ? &*input : nullptr);
+      }();
       if (!schema.ok()) {
         std::string from;
         if (!node.inputs.empty()) {
@@ -280,7 +360,7 @@ Result<std::unique_ptr<Plan>> BuildPlan(const ValidatedPipeline& validated, cons
             from += " and \"" + plan->nodes[static_cast<size_t>(node.inputs[j])]->name + "\"";
           from += ": ";
         }
-        diags->add(loaded.DiagnosticAt(at, from + schema.status().message()));
+        diags->add(loaded.DiagnosticAt(RefusalPath(cn, at, schema.status().message()), from + schema.status().message()));
         ok = false;
         break;
       }
@@ -294,8 +374,15 @@ Result<std::unique_ptr<Plan>> BuildPlan(const ValidatedPipeline& validated, cons
       node.host->findings = node.findings.get();
     }
     if (ok && node.info.role == Role::kModel)
-      ok = PlanModel(validated, registry, i, *op, options, resolved, input ? *input : trestle::Schema(), node, diags);
+      ok = PlanModel(validated, registry, i, *op, options, resolved, input ? *input : trestle::Schema(), node, diags,
+                     control);
     usable[k] = ok;
+  }
+  CheckOutputPaths(validated, *plan, diags);
+  // Past planning, cancellation is the run's (RunState); `control` need not outlive us.
+  for (auto& node : plan->nodes) {
+    node->host->interrupted = nullptr;
+    if (node->shadow) node->shadow->host.interrupted = nullptr;
   }
   if (diags->size() > before) return diags->ToStatus(before);
   return plan;

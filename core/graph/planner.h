@@ -11,13 +11,17 @@
 #include "config/diagnostic.h"
 #include "config/validate.h"
 #include "graph/plan.h"
+#include "graph/plan_control.h"
 #include "plugin/registry.h"
 
 namespace trestle::core {
 
 /// `registry` must outlive the plan (the plan's instances share its libraries, so
 /// only the lookup needs it). On failure returns INVALID_ARGUMENT and fills `diags`.
+/// `control`, when given, is told about every create/open call and may interrupt
+/// planning (CANCELLED, with a diagnostic); operators see an interruption as
+/// cancelled() while they are being created and opened.
 Result<std::unique_ptr<Plan>> BuildPlan(const ValidatedPipeline& validated, const PluginRegistry& registry,
-                                        Diagnostics* diags);
+                                        Diagnostics* diags, PlanControl* control = nullptr);
 
 }  // namespace trestle::core

@@ -6,6 +6,8 @@
 #include <glog/logging.h>
 #include <nlohmann/json.hpp>
 
+#include "common/signal_stack.h"
+
 namespace trestle::core {
 
 namespace {
@@ -83,6 +85,7 @@ bool ModelWatcher::Check(PlannedNode& node, bool forced) {
 }
 
 void ModelWatcher::Loop() {
+  EnsureSignalStack();
   std::map<int, Clock::time_point> due;
   for (const auto& n : plan_->nodes)
     if (n->model && n->poll_s > 0) due[n->host->node_index] = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(n->poll_s));

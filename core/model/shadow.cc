@@ -5,6 +5,7 @@
 
 #include <glog/logging.h>
 
+#include "common/signal_stack.h"
 #include "common/thread_priority.h"
 
 namespace trestle::core {
@@ -99,6 +100,7 @@ void ShadowRunner::Finish() {
 }
 
 void ShadowRunner::Loop() {
+  EnsureSignalStack();
   MakeCurrentThreadBackground();  // a shadow never takes a core from the data path
   std::unique_lock<std::mutex> l(mu_);
   while (true) {

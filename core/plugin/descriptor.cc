@@ -28,6 +28,7 @@ constexpr size_t kOperatorV1Size = TRESTLE_FIELD_END(TrestleOperatorDef, monitor
 constexpr size_t kParamV1Size = TRESTLE_FIELD_END(TrestleParamSpec, num_enum_values);
 constexpr size_t kLifecycleV1Size = TRESTLE_FIELD_END(TrestleLifecycleFns, destroy);
 constexpr size_t kSourceV1Size = TRESTLE_FIELD_END(TrestleSourceFns, ack);
+constexpr size_t kSinkPublishEnd = TRESTLE_FIELD_END(TrestleSinkFns, publish);  // ABI 1.2
 constexpr size_t kProcessV1Size = TRESTLE_FIELD_END(TrestleProcessFns, process);
 constexpr size_t kSinkV1Size = TRESTLE_FIELD_END(TrestleSinkFns, commit);
 constexpr size_t kMonitorV1Size = TRESTLE_FIELD_END(TrestleMonitorFns, observe);
@@ -133,6 +134,8 @@ class OperatorReader {
     info.role = static_cast<Role>(def->role);
     info.threading = static_cast<Threading>(def->threading);
     info.ordered_input = (def->flags & TRESTLE_OP_ORDERED_INPUT) != 0;
+    info.two_phase = info.role == Role::kSink && def->sink->struct_size >= kSinkPublishEnd &&
+                     def->sink->publish != nullptr;
     info.input_doc = def->input_doc != nullptr ? def->input_doc : "";
     info.output_doc = def->output_doc != nullptr ? def->output_doc : "";
 
@@ -232,6 +235,9 @@ class OperatorReader {
     p.type = static_cast<ParamType>(spec->type);
     p.required = (spec->flags & TRESTLE_PARAM_REQUIRED) != 0;
     p.secret = (spec->flags & TRESTLE_PARAM_SECRET) != 0;
+    p.output_path = (spec->flags & TRESTLE_PARAM_OUTPUT_PATH) != 0;
+    if (p.output_path && p.type != ParamType::kString)
+      return Fail(at + "only a string parameter can name an output path, not " + WithArticle(ParamTypeName(p.type)));
     const std::string type_name = ParamTypeName(p.type);
 
     if (spec->num_enum_values > 0) {

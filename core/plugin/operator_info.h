@@ -25,6 +25,7 @@ struct ParamInfo {
   ParamType type = ParamType::kString;
   bool required = false;
   bool secret = false;
+  bool output_path = false;  ///< a string naming a file the operator writes (ABI 1.2)
   std::optional<std::string> default_json;  ///< default as JSON text
   std::optional<double> min, max;           ///< value bounds (list length for lists)
   std::vector<std::string> enum_values;     ///< allowed strings; empty = any
@@ -37,6 +38,8 @@ struct OperatorInfo {
   Role role = Role::kTransform;
   Threading threading = Threading::kSerial;
   bool ordered_input = false;
+  /// Sinks: publishes in two phases (final commit prepares, publish shows; ABI 1.2).
+  bool two_phase = false;
   std::vector<ParamInfo> params;
   std::string input_doc, output_doc;
 

@@ -94,6 +94,15 @@ CREATE TABLE findings (
 CREATE INDEX findings_run ON findings(run_id, time_us);
 CREATE INDEX findings_feature ON findings(feature, time_us);
 )sql",
+    // 1 -> 2: which process runs a run, so that a later start can tell a run whose
+    // process died (kill -9, a crash) and record it as failed.
+    R"sql(
+ALTER TABLE runs ADD COLUMN host TEXT;
+ALTER TABLE runs ADD COLUMN pid INTEGER;
+ALTER TABLE runs ADD COLUMN process_identity TEXT;
+ALTER TABLE runs ADD COLUMN run_dir TEXT;
+CREATE INDEX runs_status ON runs(status);
+)sql",
 };
 static_assert(std::size(kMigrations) == RunStore::kSchemaVersion);
 
@@ -341,15 +350,24 @@ Status RunStore::Migrate() {
 // Writing
 
 Status RunStore::BeginRun(const std::string& run_id, const std::string& pipeline, const std::string& file,
-                          const std::string& config_hash, const std::string& started) {
+                          const std::string& config_hash, const std::string& started, const RunOwner& owner) {
   Status st;
   {
     std::lock_guard<std::mutex> lock(db_mu_);
     st = Transaction([&]() -> Status {
-      Stmt s(Prepare("INSERT INTO runs(run_id, pipeline, file, config_hash, started, status) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, 'running')"));
+      Stmt s(Prepare("INSERT INTO runs(run_id, pipeline, file, config_hash, started, status, host, pid, "
+                      "process_identity, run_dir) VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9)"));
       if (!s.ok()) return Error("cannot prepare the run insert");
-      if (!s.Text(1, run_id).Text(2, pipeline).Text(3, file).Text(4, config_hash).Text(5, started).Run())
+      if (!s.Text(1, run_id)
+               .Text(2, pipeline)
+               .Text(3, file)
+               .Text(4, config_hash)
+               .Text(5, started)
+               .TextOrNull(6, owner.process.host)
+               .Int(7, owner.process.pid)
+               .TextOrNull(8, owner.process.identity)
+               .TextOrNull(9, owner.run_dir)
+               .Run())
         return Error("cannot record run " + run_id);
       return Status::Ok();
     });
@@ -359,6 +377,40 @@ Status RunStore::BeginRun(const std::string& run_id, const std::string& pipeline
     run_id_ = run_id;
   }
   return st;
+}
+
+Result<std::vector<RunningRun>> RunStore::RunningOn(const std::string& host) {
+  std::lock_guard<std::mutex> lock(db_mu_);
+  Stmt q(Prepare("SELECT run_id, pid, COALESCE(process_identity, ''), COALESCE(run_dir, ''), started FROM runs "
+                 "WHERE status = 'running' AND host = ?1 ORDER BY started"));
+  if (!q.ok()) return Error("cannot prepare the running-runs query");
+  q.Text(1, host);
+  std::vector<RunningRun> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    RunningRun r;
+    r.run_id = q.Str(0);
+    r.owner.process.host = host;
+    r.owner.process.pid = static_cast<pid_t>(q.I64(1));
+    r.owner.process.identity = q.Str(2);
+    r.owner.run_dir = q.Str(3);
+    r.started = q.Str(4);
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return Error("cannot list the running runs");
+  return out;
+}
+
+Status RunStore::MarkAbandoned(const std::string& run_id, const std::string& error, const std::string& ended) {
+  std::lock_guard<std::mutex> lock(db_mu_);
+  return Transaction([&]() -> Status {
+    // Only a run still recorded as running: its process may have ended it meanwhile.
+    Stmt s(Prepare("UPDATE runs SET status = 'failed', error = ?2, ended = ?3, duration_seconds = "
+                   "MAX(0, (julianday(?3) - julianday(started)) * 86400.0) WHERE run_id = ?1 AND status = 'running'"));
+    if (!s.ok()) return Error("cannot prepare the abandoned-run update");
+    if (!s.Text(1, run_id).Text(2, error).Text(3, ended).Run()) return Error("cannot mark run " + run_id + " failed");
+    return Status::Ok();
+  });
 }
 
 Status RunStore::EndRun(const nlohmann::json& report) {

@@ -33,6 +33,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/process_identity.h"
 #include "common/status.h"
 #include "observe/event_recorder.h"
 
@@ -53,6 +54,18 @@ struct StoredRun {
   int64_t windows = 0, findings = 0;
   nlohmann::json accounting;   ///< null until the run ended
   nlohmann::json report;       ///< the run report; null until the run ended
+};
+
+/// Who runs a run: the process (for stale-run reconciliation) and its run directory.
+struct RunOwner {
+  ProcessIdentity process;
+  std::string run_dir;
+};
+
+/// A run recorded as running, with who runs it.
+struct RunningRun {
+  std::string run_id, started;
+  RunOwner owner;
 };
 
 struct StoredPlugin {
@@ -112,7 +125,7 @@ class RunStore final : public EventRecorder {
   /// Records queued and not yet written beyond which new ones are dropped (and counted).
   static constexpr size_t kMaxQueued = 100000;
   /// The schema version this build writes (schema_version.version).
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   /// STATE_DIR/runs.db.
   static std::string DefaultPath(const std::string& state_dir);
@@ -126,10 +139,15 @@ class RunStore final : public EventRecorder {
 
   const std::string& path() const { return path_; }
 
-  /// Records the start of run `run_id` (status "running") and makes it the run that
-  /// RecordWindow/RecordFinding attach to. `started` is ISO-8601 UTC.
+  /// Records the start of run `run_id` (status "running") by `owner` and makes it the
+  /// run that RecordWindow/RecordFinding attach to. `started` is ISO-8601 UTC.
   Status BeginRun(const std::string& run_id, const std::string& pipeline, const std::string& file,
-                  const std::string& config_hash, const std::string& started);
+                  const std::string& config_hash, const std::string& started, const RunOwner& owner = {});
+  /// Runs recorded as running by processes of `host`, oldest first.
+  Result<std::vector<RunningRun>> RunningOn(const std::string& host);
+  /// Records a run whose process is gone as failed with `error` ("CODE: message"),
+  /// ended at `ended` (ISO-8601 UTC); a run no longer running is left alone.
+  Status MarkAbandoned(const std::string& run_id, const std::string& error, const std::string& ended);
   /// Waits for queued windows and findings, then records the end of the run from its
   /// run report (core/exec/run_report.h): status, error, start and end, accounting,
   /// plugins and models. Inserts the run when BeginRun was not called. Fails when a

@@ -5,9 +5,15 @@ namespace trestle_io {
 trestle::OperatorSpec CsvSink::spec() {
   return trestle::OperatorSpec("csv_sink",
                                "Writes rows to an RFC 4180 CSV file. Output goes to <path>.tmp-<pid> and is "
-                               "renamed over path at the final commit of a successful run; a failed run leaves "
-                               "no file at path.")
-      .param<std::string>("path", "CSV file to write (parent directories are created)").required()
+                               "renamed over path once every sink of a successful run has committed; a failed run "
+                               "leaves no file at path (mode: stream writes in place instead).")
+      .param<std::string>("path", "CSV file to write (parent directories are created)").required().output_path()
+      .param<std::string>("mode",
+                          "atomic: write <path>.tmp-<pid> and rename it over path when the run succeeds (path must be "
+                          "absent or a regular file); stream: write into path itself as rows come (a FIFO, a device, a "
+                          "file another program follows), nothing atomic",
+                          std::string("atomic"))
+      .one_of({"atomic", "stream"})
       .param<std::string>("delimiter", "field separator: one character (\"\\t\" for tab)", std::string(","))
       .param<bool>("header", "write the column names as the first line", true)
       .param<int64_t>("float_precision", "significant digits of floats (%.{p}g); 17 round-trips doubles exactly",
@@ -19,7 +25,8 @@ trestle::OperatorSpec CsvSink::spec() {
 }
 
 CsvSink::CsvSink(const trestle::Options& o)
-    : header_(o.get_or<bool>("header", true)), file_(o.get<std::string>("path")) {
+    : header_(o.get_or<bool>("header", true)),
+      file_(o.get<std::string>("path"), trestle_support::parse_write_mode(o.get_or<std::string>("mode", "atomic"))) {
   if (file_.path().empty()) throw trestle::InvalidArgument("option \"path\" must not be empty");
   std::string d = o.get_or<std::string>("delimiter", ",");
   if (d == "\\t") d = "\t";
@@ -35,7 +42,7 @@ CsvSink::CsvSink(const trestle::Options& o)
 
 void CsvSink::open(const trestle::Schema& input) {
   schema_ = input;
-  file_.check_writable();
+  file_.check_writable("option \"path\"");
 }
 
 void CsvSink::ensure_created() {
@@ -56,9 +63,11 @@ void CsvSink::write(const trestle::Batch& batch, trestle::Context&) {
 void CsvSink::commit(bool final_commit, trestle::Context&) {
   if (file_.published()) return;
   ensure_created();
-  if (final_commit) file_.publish();
+  if (final_commit) file_.prepare();
   else file_.sync();
 }
+
+void CsvSink::publish(trestle::Context&) { file_.publish(); }
 
 void CsvSink::close(trestle::Context&) { file_.discard(); }
 

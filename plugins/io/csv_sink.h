@@ -1,6 +1,7 @@
 #pragma once
 // csv_sink: writes batches as an RFC 4180 CSV file that appears at `path` only when
-// the run succeeds (final commit); until then it is "<path>.tmp-<pid>".
+// the run succeeds (publish, after every sink's final commit); until then it is
+// "<path>.tmp-<pid>". mode: stream writes into `path` itself instead.
 
 #include <cstdint>
 #include <string>
@@ -21,6 +22,7 @@ class CsvSink final : public trestle::Sink {
   void open(const trestle::Schema& input) override;
   void write(const trestle::Batch& batch, trestle::Context& ctx) override;
   void commit(bool final_commit, trestle::Context& ctx) override;
+  void publish(trestle::Context& ctx) override;
   void close(trestle::Context& ctx) override;
 
  private:

@@ -1,6 +1,7 @@
 #pragma once
 // jsonl_sink: writes batches as JSON objects, one per line, to a file that appears at
-// `path` only when the run succeeds (final commit).
+// `path` only when the run succeeds (publish, after every sink's final commit).
+// mode: stream writes into `path` itself instead.
 
 #include <string>
 
@@ -19,6 +20,7 @@ class JsonlSink final : public trestle::Sink {
   void open(const trestle::Schema& input) override;
   void write(const trestle::Batch& batch, trestle::Context& ctx) override;
   void commit(bool final_commit, trestle::Context& ctx) override;
+  void publish(trestle::Context& ctx) override;
   void close(trestle::Context& ctx) override;
 
  private:

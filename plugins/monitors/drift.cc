@@ -174,8 +174,9 @@ std::vector<std::unique_ptr<FeatureReference>> resolve_features(const Profile& p
     }
     const int i = input.index_of(name);
     if (i < 0)
-      throw InvalidArgument("option \"" + what + "\" names \"" + name + "\", which the input does not have (columns: " +
-                            input.names_list() + ")");
+      throw InvalidArgument("option \"" + what + "\" names \"" + name + "\", a column of the reference profile \"" +
+                            reference_path + "\" which the input does not have (columns: " + input.names_list() +
+                            "); drop it from \"" + what + "\" or restore the column upstream");
     std::string why;
     if (!compatible(*c, input.field(static_cast<size_t>(i)).type, &why))
       throw InvalidArgument("option \"" + what + "\": column \"" + name + "\" cannot be compared with the reference profile \"" +

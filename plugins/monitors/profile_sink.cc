@@ -1,7 +1,5 @@
 #include "profile_sink.hpp"
 
-#include "atomic_file.hpp"
-
 namespace monitors {
 
 trestle::OperatorSpec ProfileSink::spec() {
@@ -13,6 +11,7 @@ trestle::OperatorSpec ProfileSink::spec() {
                                "windows against (docs/monitors.md).")
       .param<std::string>("path", "profile file to write (parent directories are created)")
       .required()
+      .output_path()
       .param<trestle::StringList>("categorical",
                                   "int32/int64 columns to profile as categorical (value frequencies) instead of numeric; "
                                   "utf8 and bool columns always are",
@@ -36,8 +35,8 @@ trestle::OperatorSpec ProfileSink::spec() {
       .serial();
 }
 
-ProfileSink::ProfileSink(const trestle::Options& o) : path_(o.get<std::string>("path")) {
-  if (path_.empty()) throw trestle::InvalidArgument("option \"path\" must not be empty");
+ProfileSink::ProfileSink(const trestle::Options& o) : file_(o.get<std::string>("path")) {
+  if (file_.path().empty()) throw trestle::InvalidArgument("option \"path\" must not be empty");
   for (const auto& c : o.get_or<trestle::StringList>("categorical", {})) options_.categorical.insert(c);
   options_.relative_accuracy = o.get_or<double>("relative_accuracy", QuantileSketch::kDefaultRelativeAccuracy);
   options_.max_buckets = static_cast<int32_t>(o.get_or<int64_t>("max_buckets", QuantileSketch::kDefaultMaxBuckets));
@@ -49,7 +48,7 @@ ProfileSink::ProfileSink(const trestle::Options& o) : path_(o.get<std::string>("
 }
 
 void ProfileSink::open(const trestle::Schema& input) {
-  trestle_support::check_writable(path_, "option \"path\"");
+  file_.check_writable("option \"path\"");
   builder_ = std::make_unique<ProfileBuilder>(input, options_);
 }
 
@@ -61,9 +60,15 @@ void ProfileSink::write(const trestle::Batch& batch, trestle::Context&) {
 void ProfileSink::commit(bool final_commit, trestle::Context& ctx) {
   if (!final_commit || written_) return;
   const Profile p = builder_->finish();
-  write_profile(path_, p);
+  file_.buffer() = to_json(p);
+  file_.prepare();
   written_ = true;
-  ctx.info("profile of " + std::to_string(p.rows) + " rows and " + std::to_string(p.columns.size()) + " columns written to " + path_);
+  ctx.info("profile of " + std::to_string(p.rows) + " rows and " + std::to_string(p.columns.size()) + " columns written to " +
+           file_.path());
 }
+
+void ProfileSink::publish(trestle::Context&) { file_.publish(); }
+
+void ProfileSink::close(trestle::Context&) { file_.discard(); }
 
 }  // namespace monitors

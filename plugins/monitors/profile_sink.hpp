@@ -5,13 +5,14 @@
 
 #include <trestle/sdk.hpp>
 
+#include "atomic_file.hpp"
 #include "profile.hpp"
 
 namespace monitors {
 
 /// Profiles every row it receives and writes the profile (JSON, trestle-profile/1) to
-/// `path` at the final commit of a successful run, atomically; a failed run writes
-/// nothing.
+/// `path` when a successful run publishes, atomically: the final commit writes and
+/// fsyncs "<path>.tmp-<pid>", publish renames it; a failed run writes nothing.
 class ProfileSink final : public trestle::Sink {
  public:
   static trestle::OperatorSpec spec();
@@ -19,12 +20,14 @@ class ProfileSink final : public trestle::Sink {
   void open(const trestle::Schema& input) override;
   void write(const trestle::Batch& batch, trestle::Context& ctx) override;
   void commit(bool final_commit, trestle::Context& ctx) override;
+  void publish(trestle::Context& ctx) override;
+  void close(trestle::Context& ctx) override;
 
  private:
-  std::string path_;
+  trestle_support::AtomicFile file_;
   ProfileOptions options_;
   std::unique_ptr<ProfileBuilder> builder_;
-  bool written_ = false;
+  bool written_ = false;  ///< the final commit has prepared the file
 };
 
 }  // namespace monitors

@@ -1,6 +1,7 @@
 // Acks (at-least-once): a source is acked for a batch only once every sink has made
 // it durable, so a replayable source may forget what it acked. The testkit's
 // `sequence` source appends each (cumulative) ack to a file.
+#include <filesystem>
 #include <set>
 
 #include "cli_fixture.h"
@@ -47,6 +48,44 @@ execution: {batch_rows: 50, commit_every_batches: 4}
   EXPECT_EQ(CsvIds("out.csv").size(), 1000u);
 }
 
+TEST_F(AckTest, PeriodicCommitsAckOnlyWhatASinkMadeDurable) {
+  // stdout_sink commits in one phase: each periodic commit makes its rows durable and
+  // the source is acked as it goes. csv_sink publishes at the end (two phases): its
+  // rows are in a temporary file until then, so the source feeding it is acked once,
+  // after publishing, whatever commit_every_batches says.
+  const std::string pipeline = R"(pipeline: periodic
+nodes:
+  - name: seq
+    type: sequence
+    options: {rows: 400, sleep_ms: 20, ack_file: acks.txt}
+  - name: out
+    type: SINK
+    inputs: [seq]
+    options: OPTIONS
+execution: {batch_rows: 10, commit_every_batches: 2}
+)";
+  auto with = [&](const std::string& sink, const std::string& options) {
+    std::string p = pipeline;
+    p.replace(p.find("SINK"), 4, sink);
+    p.replace(p.find("OPTIONS"), 7, options);
+    return p;
+  };
+  Write("p.yaml", with("stdout_sink", "{max_rows: 1}"));
+  ProcessResult streamed = Trestle({"run", "p.yaml", "-q"});
+  ASSERT_EXIT_CODE(streamed, 0);
+  std::vector<int64_t> acks = Acks();
+  EXPECT_GT(acks.size(), 2u) << "periodic commits of a one-phase sink ack as they go: " << Read("acks.txt");
+  ASSERT_FALSE(acks.empty());
+  EXPECT_EQ(acks.back(), 39);
+
+  std::filesystem::remove(Path("acks.txt"));
+  Write("p.yaml", with("csv_sink", "{path: out.csv}"));
+  ProcessResult published = Trestle({"run", "p.yaml", "-q"});
+  ASSERT_EXIT_CODE(published, 0);
+  EXPECT_EQ(Acks(), std::vector<int64_t>{39});
+  EXPECT_EQ(CsvIds("out.csv").size(), 400u);
+}
+
 TEST_F(AckTest, NoAckBeforeTheFinalCommitWithoutCommitEvery) {
   // commit_every_batches 0: the sinks commit once, at the end; so does the ack.
   Write("p.yaml", R"(pipeline: acks
@@ -87,14 +126,7 @@ execution: {batch_rows: 10, commit_every_batches: 1}
   for (int64_t a : Acks()) EXPECT_LT(a, 7) << "batch 7 (ids 70..79) failed; it and later batches must not be acked";
 }
 
-// BUG: fails against the current tree. core/exec/flow_runner.cc commit_round(false)
-// acks the sources after csv_sink/jsonl_sink commit(false), which only fsyncs
-// <path>.tmp-<pid>; when the run then fails, close() -> AtomicFile::discard() deletes
-// that file (plugins/support/atomic_file.cc), so rows the source was acked for are lost.
-// Disabled: known defect, filed for the next session. Periodic commits of the file
-// sinks only fsync their temporary file, and a failed run discards it, so rows acked
-// before the failure are lost for a replayable source (no first-party source replays yet).
-TEST_F(AckTest, DISABLED_RowsAckedDuringAFailedRunAreNotLost) {
+TEST_F(AckTest, RowsAckedDuringAFailedRunAreNotLost) {
   // Batches 0..6 reach the sink and are committed (commit_every_batches: 1) before the
   // batch holding id 75 fails the run. Whatever the source was acked for has been
   // promised durable: those rows must be in the sink's output. (Either the sink keeps
@@ -123,7 +155,7 @@ execution: {batch_rows: 10, commit_every_batches: 1}
   const std::set<int64_t> written = CsvIds("out/rows.csv");
   int64_t lost = 0;
   for (int64_t id = 0; id < acked_rows; ++id) lost += written.count(id) ? 0 : 1;
-  EXPECT_EQ(lost, 0) << "BUG: the source was acked for ids 0.." << acked_rows - 1 << " (acks: " << Read("acks.txt")
+  EXPECT_EQ(lost, 0) << "the source was acked for ids 0.." << acked_rows - 1 << " (acks: " << Read("acks.txt")
                      << "), but " << lost << " of them are in no output: out/ holds " << List("out").size() << " files";
 }
 

@@ -78,7 +78,7 @@ nodes:
     type: csv_sink
     inputs: [t]
     options: {path: out.csv}
-execution: {batch_rows: 25}
+execution: {batch_rows: 25, max_dead_letter_share: 0.2}
 )");
   ProcessResult r = Trestle({"run", "p.yaml", "--run-dir", "run", "--report", "r.json"});
   ASSERT_EXIT_CODE(r, 0);

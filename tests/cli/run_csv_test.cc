@@ -36,13 +36,16 @@ nodes:
     inputs: [keep]
     options: {path: out/kept.csv}
 )";
+// Two of the seven rows are malformed on purpose: more than the default dead-letter
+// budget (execution.max_dead_letter_share 0.1) allows.
+constexpr const char* kExecution = "execution: {max_dead_letter_share: 0.5}\n";
 
 class RunCsvTest : public CliTest {
  protected:
   void SetUp() override {
     CliTest::SetUp();
     Write("in/scores.csv", kData);
-    Write("p.yaml", kPipeline);
+    Write("p.yaml", std::string(kPipeline) + kExecution);
   }
 };
 
@@ -190,7 +193,7 @@ TEST_F(RunCsvTest, RunIdsDifferAndConfigHashFollowsTheFile) {
   // Each run has its own directory under the default state dir.
   EXPECT_EQ(List(".trestle/runs").size(), 2u);
 
-  Write("p.yaml", std::string(kPipeline) + "execution: {batch_rows: 2}\n");
+  Write("p.yaml", std::string(kPipeline) + "execution: {batch_rows: 2, max_dead_letter_share: 0.5}\n");
   ProcessResult c = Trestle({"run", "p.yaml", "--report", "c.json", "-q"});
   ASSERT_EXIT_CODE(c, 0);
   nlohmann::json jc = ReadJson("c.json");
@@ -212,14 +215,15 @@ TEST_F(RunCsvTest, ConfigHashIsOfTheEffectiveConfig) {
   // An override changes what runs, so it changes the hash.
   EXPECT_NE(hash({"--set", "keep.value=30"}), base);
   // A comment does not.
-  Write("p.yaml", std::string("# another comment\n") + kPipeline);
+  Write("p.yaml", std::string("# another comment\n") + kPipeline + kExecution);
   EXPECT_EQ(hash({}), base);
   // Nor does writing the same pipeline in JSON.
   Write("p.json", R"({"pipeline": "high-scores", "nodes": [
     {"name": "src", "type": "csv_source",
      "options": {"path": "in/scores.csv", "schema": {"id": "int64", "name": "utf8", "score": "int64"}}},
     {"name": "keep", "type": "filter", "inputs": ["src"], "options": {"column": "score", "op": ">=", "value": "20"}},
-    {"name": "out", "type": "csv_sink", "inputs": ["keep"], "options": {"path": "out/kept.csv"}}]})");
+    {"name": "out", "type": "csv_sink", "inputs": ["keep"], "options": {"path": "out/kept.csv"}}],
+    "execution": {"max_dead_letter_share": 0.5}})");
   ProcessResult j = Trestle({"run", "p.json", "-q", "--report", "j.json"});
   ASSERT_EXIT_CODE(j, 0);
   EXPECT_EQ(ReadJson("j.json")["config_hash"], base);
@@ -256,7 +260,7 @@ TEST_F(RunCsvTest, CrlfQuotesAndMultiLineFieldsKeepLineNumbers) {
 }
 
 TEST_F(RunCsvTest, ExplicitDeadLetterPath) {
-  Write("p.yaml", std::string(kPipeline) + "dead_letter: {path: rejects/bad.jsonl}\n");
+  Write("p.yaml", std::string(kPipeline) + kExecution + "dead_letter: {path: rejects/bad.jsonl}\n");
   ProcessResult r = Trestle({"run", "p.yaml", "--run-dir", "run1"});
   ASSERT_EXIT_CODE(r, 0);
   EXPECT_EQ(ReadJsonLines("rejects/bad.jsonl").size(), 2u);

@@ -62,12 +62,22 @@ execution: {batch_rows: 100, commit_every_batches: 5}
 )");
     auto p = StartTrestle({"run", "p.yaml", "--run-dir", "run", "--report", "r.json"});
     ASSERT_TRUE(p);
-    // The run is going once batches have been committed and acked.
-    ASSERT_TRUE(WaitUntil([&] { return Exists("acks.txt") && Lines("acks.txt").size() >= 2; }, seconds(30)))
-        << "no acks: " << p->Stderr();
+    // The run is going once rows reach the sink's temporary file.
+    ASSERT_TRUE(WaitUntil([&] { return Contains(p->Stderr(), "started; run directory"); }, seconds(30))) << p->Stderr();
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          for (const auto& name : Exists("out") ? List("out") : std::vector<std::string>{})
+            if (name.find(".tmp-") != std::string::npos) return true;
+          return false;
+        },
+        seconds(30)))
+        << p->Stderr();
+    std::this_thread::sleep_for(milliseconds(300));
     ASSERT_TRUE(p->Running()) << p->Stderr();
-    // Published only at the final commit.
+    // Published only at the end; jsonl_sink's rows are durable only then, so its
+    // source has not been acked yet although commit_every_batches is 5.
     EXPECT_FALSE(Exists("out/rows.jsonl"));
+    EXPECT_FALSE(Exists("acks.txt"));
 
     const auto t0 = std::chrono::steady_clock::now();
     p->Signal(sig);
@@ -95,16 +105,8 @@ execution: {batch_rows: 100, commit_every_batches: 5}
     }
     EXPECT_EQ(nlohmann::json::parse(rows.back())["id"], read - 1);
 
-    // Acks are cumulative and increasing, and the last one covers every batch read.
-    std::vector<std::string> acks = Lines("acks.txt");
-    ASSERT_FALSE(acks.empty());
-    int64_t previous = -1;
-    for (const auto& a : acks) {
-      int64_t seq = std::stoll(a);
-      EXPECT_GT(seq, previous) << "acks go backwards or repeat: " << Read("acks.txt");
-      previous = seq;
-    }
-    EXPECT_EQ(previous, batches - 1) << Read("acks.txt");
+    // One ack, after the output was published, covering every batch read.
+    EXPECT_EQ(Lines("acks.txt"), std::vector<std::string>{std::to_string(batches - 1)});
   }
 };
 

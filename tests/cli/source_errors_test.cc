@@ -17,7 +17,9 @@ class SourceErrorsTest : public CliTest {
           "  - name: src\n    type: csv_source\n" +
               (on_error.empty() ? std::string() : "    on_error: " + on_error + "\n") +
               "    options: {path: in.csv, schema: {id: int64, score: int64}}\n"
-              "  - name: out\n    type: csv_sink\n    inputs: [src]\n    options: {path: out.csv}\n");
+              "  - name: out\n    type: csv_sink\n    inputs: [src]\n    options: {path: out.csv}\n"
+              // one of the three rows is malformed on purpose
+              "execution: {max_dead_letter_share: 0.5}\n");
   }
   ProcessResult Run() { return Trestle({"run", "p.yaml", "--run-dir", "run", "--report", "r.json"}); }
 };
@@ -74,6 +76,7 @@ nodes:
     type: jsonl_sink
     inputs: [src]
     options: {path: out.jsonl}
+execution: {max_dead_letter_share: 0.5}
 )");
   ProcessResult r = Run();
   ASSERT_EXIT_CODE(r, 0);

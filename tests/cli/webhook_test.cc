@@ -148,9 +148,19 @@ TEST_F(WebhookTest, RefusedRequestsAreDeadLetteredNamingTheStatus) {
   std::vector<Reply> script(10, Reply::Status(400, "{\"error\":\"unknown field id\"}"));
   TestServer server(script);
   WritePipeline(150, server.url(), "");
+  // Every row is refused: the run fails (execution.max_dead_letter_share) ...
+  ProcessResult failed = Run();
+  ASSERT_EXIT_CODE(failed, 1);
+  EXPECT_TRUE(Contains(failed.out, "150 of the 150 rows read were dead-lettered")) << failed.out;
+  EXPECT_EQ(server.count(), 2u) << "one request per batch; a 400 is not retried";
+  // ... unless the pipeline allows it; either way every row is a dead letter.
+  std::string yaml = Read("p.yaml");
+  yaml.replace(yaml.find("execution: {batch_rows: 100}"), 28, "execution: {batch_rows: 100, max_dead_letter_share: 1}");
+  Write("p.yaml", yaml);
+  std::filesystem::remove_all(Path("run"));
   ProcessResult r = Run();
   ASSERT_EXIT_CODE(r, 0);
-  EXPECT_EQ(server.count(), 2u) << "one request per batch; a 400 is not retried";
+  EXPECT_EQ(server.count(), 4u);
   std::vector<nlohmann::json> dl = ReadJsonLines("run/dead_letter.jsonl");
   ASSERT_EQ(dl.size(), 150u);
   for (const auto& d : dl) {

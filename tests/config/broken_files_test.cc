@@ -76,7 +76,7 @@ const std::vector<BrokenCase>& Cases() {
         R"(many_problems.yaml:14:14: nodes[2] "features" .options: missing required option "columns")",
         R"(many_problems.yaml:18:36: nodes[3] "out" .options: unknown option "mode" for operator "csv_sink" (options: path))",
         "many_problems.yaml:21:12: execution.threads: must be >= 0 (0 = default), got -1",
-        R"(many_problems.yaml:22:3: execution: unknown key "max_inflight" (expected one of: batch_rows, max_inflight_batches, commit_every_batches, drain_timeout_s, threads, service))"}},
+        R"(many_problems.yaml:22:3: execution: unknown key "max_inflight" (expected one of: batch_rows, max_inflight_batches, commit_every_batches, drain_timeout_s, threads, service, max_dead_letter_share, open_timeout_s))"}},
       {"missing_required_option.yaml",
        {R"(missing_required_option.yaml:5:14: nodes[0] "src" .options: missing required option "path")",
         R"(missing_required_option.yaml:6:5: nodes[1] "out" .options: missing required option "path")"}},

@@ -195,7 +195,7 @@ TEST_F(DescriptorTest, RequiresExactlyTheTableOfTheRole) {
   op_.process = &plugin_.process;
   EXPECT_EQ(Error(), "(accepted)");
 
-  TrestleSinkFns sink{sizeof(TrestleSinkFns), nullptr, nullptr};
+  TrestleSinkFns sink{sizeof(TrestleSinkFns), nullptr, nullptr, nullptr};
   op_.sink = &sink;
   EXPECT_EQ(Error(), "operator \"clip\": a model must not have a sink table (only the table of its role is set)");
   op_.role = TRESTLE_ROLE_SINK;
@@ -218,7 +218,7 @@ TEST_F(DescriptorTest, CopiesOperatorFlagsAndDocs) {
   op_.role = TRESTLE_ROLE_SINK;
   op_.process = nullptr;
   TrestleSinkFns sink{sizeof(TrestleSinkFns), [](void*, const TrestleHost*, ArrowArray*) { return 0; },
-                      [](void*, const TrestleHost*, int32_t) { return 0; }};
+                      [](void*, const TrestleHost*, int32_t) { return 0; }, nullptr};
   op_.sink = &sink;
   op_.flags = TRESTLE_OP_ORDERED_INPUT;
   op_.threading = TRESTLE_THREADING_PER_WORKER;
@@ -234,6 +234,24 @@ TEST_F(DescriptorTest, CopiesOperatorFlagsAndDocs) {
   EXPECT_EQ(info.doc, "");
   EXPECT_EQ(info.input_doc, "any columns");
   EXPECT_EQ(info.output_doc, "nothing");
+  EXPECT_FALSE(info.two_phase);
+}
+
+TEST_F(DescriptorTest, ASinkWithPublishPublishesInTwoPhasesOnlyWhenItsTableHasTheField) {
+  op_.role = TRESTLE_ROLE_SINK;
+  op_.process = nullptr;
+  TrestleSinkFns sink{sizeof(TrestleSinkFns), [](void*, const TrestleHost*, ArrowArray*) { return 0; },
+                      [](void*, const TrestleHost*, int32_t) { return 0; },
+                      [](void*, const TrestleHost*) { return 0; }};
+  op_.sink = &sink;
+  Result<PluginDescription> r = ReadPluginDescriptor(&desc_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->operators[0].info.two_phase);
+  // A 1.1 table ends at `commit`: whatever follows it in memory is not read.
+  sink.struct_size = offsetof(TrestleSinkFns, publish);
+  r = ReadPluginDescriptor(&desc_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(r->operators[0].info.two_phase);
 }
 
 // ---- parameters ------------------------------------------------------------------
@@ -328,6 +346,15 @@ TEST_F(DescriptorTest, CopiesRequiredAndSecretFlags) {
   EXPECT_TRUE(p.secret);
   EXPECT_EQ(p.default_json, std::nullopt);
   EXPECT_EQ(p.min, std::nullopt);
+}
+
+TEST_F(DescriptorTest, AnOutputPathIsAStringParameter) {
+  Param(TRESTLE_PARAM_STRING, TRESTLE_PARAM_REQUIRED | TRESTLE_PARAM_OUTPUT_PATH, nullptr);
+  Result<PluginDescription> r = ReadPluginDescriptor(&desc_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->operators[0].info.params[0].output_path);
+  Param(TRESTLE_PARAM_INT, TRESTLE_PARAM_REQUIRED | TRESTLE_PARAM_OUTPUT_PATH, nullptr);
+  EXPECT_THAT(Error(), HasSubstr("only a string parameter can name an output path, not an int"));
 }
 
 // Each default is checked against its type, range and allowed values.

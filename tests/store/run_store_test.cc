@@ -113,7 +113,7 @@ TEST_F(RunStoreTest, CreatesTheSchemaInWalMode) {
   EXPECT_THAT(Sql("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
               ElementsAre("findings", "run_models", "run_plugins", "runs", "schema_version", "window_features",
                           "windows"));
-  EXPECT_THAT(Sql("SELECT version FROM schema_version"), ElementsAre("1"));
+  EXPECT_THAT(Sql("SELECT version FROM schema_version"), ElementsAre("2"));
   EXPECT_THAT(Sql("PRAGMA journal_mode"), ElementsAre("wal"));
   store.reset();
   // Reopening keeps the schema as it is.
@@ -318,6 +318,40 @@ TEST_F(RunStoreTest, QueriesFilterByNodePipelineRunAndTime) {
   auto one = store->ListRuns({"", 1});
   ASSERT_TRUE(one.ok());
   EXPECT_EQ(one->size(), 1u);
+}
+
+TEST_F(RunStoreTest, ARunWhoseProcessIsGoneIsMarkedFailedOnlyOnce) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  RunOwner alive{CurrentProcess(), "/runs/alive"};
+  RunOwner dead = alive;
+  dead.process.pid = 2147483000;  // no such process
+  dead.run_dir = "/runs/dead";
+  RunOwner elsewhere = dead;
+  elsewhere.process.host = "another-host";
+  ASSERT_TRUE(store->BeginRun("alive", "p", "", "", "2026-11-25T06:00:00.000000Z", alive).ok());
+  ASSERT_TRUE(store->BeginRun("dead", "p", "", "", "2026-11-25T06:01:00.000000Z", dead).ok());
+  ASSERT_TRUE(store->BeginRun("other", "p", "", "", "2026-11-25T06:02:00.000000Z", elsewhere).ok());
+  auto running = store->RunningOn(alive.process.host);
+  ASSERT_TRUE(running.ok()) << running.status().ToString();
+  ASSERT_EQ(running->size(), 2u);  // not the other host's
+  EXPECT_EQ((*running)[0].run_id, "alive");
+  EXPECT_TRUE(StillRunning((*running)[0].owner.process));
+  EXPECT_EQ((*running)[1].run_id, "dead");
+  EXPECT_EQ((*running)[1].owner.run_dir, "/runs/dead");
+  EXPECT_FALSE(StillRunning((*running)[1].owner.process));
+
+  ASSERT_TRUE(store->MarkAbandoned("dead", "INTERNAL: gone", "2026-11-25T06:11:00.000000Z").ok());
+  auto run = store->GetRun("dead");
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->status, "failed");
+  EXPECT_EQ(run->error, "INTERNAL: gone");
+  EXPECT_NEAR(run->duration_seconds, 600, 1);
+  // A run that ended meanwhile keeps its own ending.
+  ASSERT_TRUE(store->EndRun({{"run_id", "alive"}, {"pipeline", "p"}, {"status", "succeeded"}}).ok());
+  ASSERT_TRUE(store->MarkAbandoned("alive", "INTERNAL: gone", "2026-11-25T06:11:00.000000Z").ok());
+  EXPECT_EQ(store->GetRun("alive")->status, "succeeded");
+  EXPECT_EQ(store->RunningOn(alive.process.host)->size(), 0u);
 }
 
 TEST_F(RunStoreTest, RecordsOutsideARunAreLostAndSaidSo) {

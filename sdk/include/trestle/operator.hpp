@@ -91,8 +91,14 @@ class Sink : public Operator {
   virtual void open(const Schema& input) = 0;
   virtual void write(const Batch& batch, Context& ctx) = 0;
   /// Makes everything written so far durable. `final` is true for the last commit of
-  /// a run that succeeded: a sink that publishes atomically (rename) does it then.
+  /// a run that succeeded. A sink that overrides publish() only prepares then (complete
+  /// and durable, not yet visible); one that does not publishes here.
   virtual void commit(bool /*final*/, Context&) {}
+  /// Makes the output prepared by the final commit visible (two-phase publishing, ABI
+  /// 1.2): called once, after every sink of the run committed, never for a failed run
+  /// (close() then discards). Override it only to publish this way; a sink that does
+  /// has its sources acked at the end of the run, when its rows are durable.
+  virtual void publish(Context&) {}
 };
 
 /// Looks at batches off the critical path and reports through ctx (events, metrics).

@@ -157,6 +157,19 @@ struct Trampolines {
       self(p)->op->commit(final_commit != 0, ctx);
     });
   }
+  static int32_t publish(void* p, const TrestleHost* host) {
+    return guarded(host, [&] {
+      Context ctx(host);
+      self(p)->op->publish(ctx);
+    });
+  }
+  /// Whether T publishes in two phases: it overrides Sink::publish.
+  static constexpr bool two_phase() {
+    if constexpr (role_of<T>() == TRESTLE_ROLE_SINK)
+      return !std::is_same_v<decltype(&T::publish), void (Sink::*)(Context&)>;
+    else
+      return false;
+  }
   static int32_t observe(void* p, const TrestleHost* host, ArrowArray* in) {
     return guarded(host, [&] {
       Context ctx(host);
@@ -185,7 +198,7 @@ class CompiledOperator {
       c->process_ = {sizeof(TrestleProcessFns), &Tr::process, nullptr};
       c->def_.process = &c->process_;
     } else if constexpr (role_of<T>() == TRESTLE_ROLE_SINK) {
-      c->sink_ = {sizeof(TrestleSinkFns), &Tr::write, &Tr::commit};
+      c->sink_ = {sizeof(TrestleSinkFns), &Tr::write, &Tr::commit, Tr::two_phase() ? &Tr::publish : nullptr};
       c->def_.sink = &c->sink_;
     } else {
       c->monitor_ = {sizeof(TrestleMonitorFns), &Tr::observe};
@@ -214,7 +227,7 @@ class CompiledOperator {
       p.type = d.type;
       p.flags = (d.required ? TRESTLE_PARAM_REQUIRED : 0) | (d.secret ? TRESTLE_PARAM_SECRET : 0) |
                 (d.min ? TRESTLE_PARAM_HAS_MIN : 0) | (d.max ? TRESTLE_PARAM_HAS_MAX : 0) |
-                (d.default_value ? TRESTLE_PARAM_HAS_DEFAULT : 0);
+                (d.default_value ? TRESTLE_PARAM_HAS_DEFAULT : 0) | (d.output_path ? TRESTLE_PARAM_OUTPUT_PATH : 0);
       defaults_.push_back(d.default_value ? to_json(*d.default_value) : std::string());
       p.default_value = d.default_value ? defaults_.back().c_str() : nullptr;
       p.min = d.min.value_or(0);

@@ -28,6 +28,7 @@ struct ParamDecl {
   int32_t type = TRESTLE_PARAM_STRING;
   bool required = false;
   bool secret = false;
+  bool output_path = false;  ///< names a file the operator creates or replaces (ABI 1.2)
   std::optional<OptionValue> default_value;
   std::optional<double> min, max;
   std::vector<std::string> enum_values;
@@ -138,6 +139,9 @@ class OperatorSpec {
   }
   OperatorSpec& required() { return last().required = true, *this; }
   OperatorSpec& secret() { return last().secret = true, *this; }
+  /// The last (string) parameter names a file the operator creates or replaces: the
+  /// host refuses two nodes writing one file and cleans up after dead runs.
+  OperatorSpec& output_path() { return last().output_path = true, *this; }
   /// Inclusive bounds of a number, or of a list's length.
   OperatorSpec& range(double lo, double hi) { return last().min = lo, last().max = hi, *this; }
   OperatorSpec& min(double lo) { return last().min = lo, *this; }

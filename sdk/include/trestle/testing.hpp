@@ -127,7 +127,19 @@ class Harness {
     b.export_to(&in);
     check(def()->sink->write(instance_, &host_, &in));
   }
-  void commit(bool final_commit = true) { check(def()->sink->commit(instance_, &host_, final_commit ? 1 : 0)); }
+  /// As the runtime ends a run whose only sink this is: the final commit of a sink that
+  /// publishes in two phases (it overrides Sink::publish) is followed by its publish.
+  void commit(bool final_commit = true) {
+    check(def()->sink->commit(instance_, &host_, final_commit ? 1 : 0));
+    if (final_commit && def()->sink->publish != nullptr) publish();
+  }
+  /// The first phase alone: the final commit, without publishing (as when another sink
+  /// of the run then fails).
+  void prepare() { check(def()->sink->commit(instance_, &host_, 1)); }
+  /// The second phase: publish() of a two-phase sink (a no-op for other sinks).
+  void publish() {
+    if (def()->sink->publish != nullptr) check(def()->sink->publish(instance_, &host_));
+  }
   void observe(const Batch& b) {
     rec_.rejections.clear();
     ArrowArray in{};

@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define TRESTLE_ABI_MAJOR 1
-#define TRESTLE_ABI_MINOR 1
+#define TRESTLE_ABI_MINOR 2
 
 /* The one symbol a plugin library exports. Its type is TrestlePluginEntryFn. */
 #define TRESTLE_PLUGIN_ENTRY trestle_plugin_entry_v1
@@ -155,7 +155,11 @@ enum {
   TRESTLE_PARAM_SECRET = 2,      /* never logged, printed or stored */
   TRESTLE_PARAM_HAS_MIN = 4,     /* numeric (or list length) lower bound in `min` */
   TRESTLE_PARAM_HAS_MAX = 8,     /* numeric (or list length) upper bound in `max` */
-  TRESTLE_PARAM_HAS_DEFAULT = 16 /* `default_value` holds the default as YAML/JSON text */
+  TRESTLE_PARAM_HAS_DEFAULT = 16, /* `default_value` holds the default as YAML/JSON text */
+  /* ABI 1.2, STRING parameters: the value names a file the operator creates or replaces.
+   * The host refuses two nodes naming the same file, and at start removes what a dead
+   * process of this user left beside it ("<path>.tmp-<pid>", see TrestleSinkFns). */
+  TRESTLE_PARAM_OUTPUT_PATH = 32
 };
 
 typedef struct TrestleParamSpec {
@@ -268,9 +272,20 @@ typedef struct TrestleSinkFns {
   uint32_t struct_size;
   int32_t (*write)(void* instance, const TrestleHost* host, struct ArrowArray* batch);
   /* Makes everything written so far durable. `final` is 1 for the last commit of a
-   * run that succeeded or was drained by a signal; a sink that publishes atomically
-   * does it then. A failed run gets no final commit. */
+   * run that succeeded or was drained by a signal. A failed run gets no final commit.
+   * Without `publish` (below), a sink that publishes atomically does it here. With
+   * `publish`, the final commit only prepares: the output is complete and durable
+   * (e.g. "<path>.tmp-<pid>" written and fsynced) but not yet visible. */
   int32_t (*commit)(void* instance, const TrestleHost* host, int32_t final);
+  /* ABI 1.2, may be NULL: makes the prepared output visible (e.g. renames the
+   * temporary file over the path and fsyncs the directory). Called at most once, after
+   * the final commit of *every* sink of the run succeeded and the run passed its commit
+   * point (from then on a signal no longer aborts it); never for a failed or aborted
+   * run, which only gets `close`, where the sink discards what it prepared. Should not
+   * fail for any reason the final commit could have found. A sink with `publish` has
+   * its rows durable only once published: the sources feeding it are acked at the end
+   * of the run, not at periodic commits. */
+  int32_t (*publish)(void* instance, const TrestleHost* host);
 } TrestleSinkFns;
 
 typedef struct TrestleMonitorFns {
