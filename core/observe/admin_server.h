@@ -8,8 +8,19 @@
 ///
 /// It runs on a thread of its own (Boost.Asio/Beast, asynchronous, one connection never
 /// waits for another), knows nothing of the runner but the two callbacks, and never
-/// touches the data path. Slow or broken clients are cut off: every read and write has
-/// a time limit, requests have a size limit, and connections a count limit.
+/// touches the data path. Slow or broken clients are cut off: a connection must send a
+/// request header within `header_timeout`, a kept-alive one must start its next request
+/// within `idle_timeout`, each request must arrive and each response be taken within
+/// `io_timeout`, requests have a size limit, and connections a count limit.
+///
+/// At the count limit a new connection is still served: it takes the place of the
+/// connection idle longest, one that has not sent a complete request header (a kept-alive
+/// connection between requests, one that has sent nothing or only part of a header, or
+/// one closing). Only when every open connection is in the middle of a request or its
+/// response is the new one closed. So idle clients, however many, cannot keep a probe of
+/// /healthz or /readyz from an answer. When the process runs out of file descriptors
+/// while a client waits to be accepted, the server closes its longest-idle connection to
+/// free one, and retries accepting a little later.
 
 #include <chrono>
 #include <cstddef>
@@ -42,12 +53,34 @@ struct Readiness {
 
 class AdminServer {
  public:
+  /// Copied into the server at construction; the callbacks are kept until the server is
+  /// destroyed and are only called on the server's thread between Start() and Stop().
   struct Options {
     std::function<std::string()> metrics;  ///< the exposition; called on the server's thread
     std::function<Readiness()> readiness;  ///< called on the server's thread
-    std::chrono::milliseconds io_timeout{10'000};  ///< per request read and response write
-    size_t max_request_bytes = 8192;               ///< request line and headers (and body)
-    int max_connections = 64;                      ///< more are closed at once
+    /// From accepting a connection (or, on a kept-alive one, from the first byte of a
+    /// later request) to a complete request line and headers; else closed, no response.
+    std::chrono::milliseconds header_timeout{5'000};
+    /// On a kept-alive connection, from the end of a response to the first byte of the
+    /// next request; else closed.
+    std::chrono::milliseconds idle_timeout{5'000};
+    /// A request, from its first byte to the end of its body, and separately the write of
+    /// its response; else closed.
+    std::chrono::milliseconds io_timeout{10'000};
+    size_t max_request_bytes = 8192;  ///< request line and headers (431), and body (413)
+    /// Open connections at most (values below 1 count as 1). At the limit a new connection
+    /// closes the longest-idle one (see the class comment) or, when every open one is busy
+    /// with a request, is closed itself.
+    int max_connections = 256;
+  };
+
+  /// Counters of the running server (all 0 before Start() and after Stop()).
+  struct Stats {
+    int open = 0;            ///< connections open now
+    int idle = 0;            ///< of those, the evictable ones (no complete request header yet, or closing)
+    uint64_t evicted = 0;    ///< idle connections closed to make room (connection limit, or out of descriptors)
+    uint64_t refused = 0;    ///< new connections closed because every open one was busy
+    uint64_t timed_out = 0;  ///< connections closed by one of the three time limits
   };
 
   explicit AdminServer(Options options);
@@ -66,6 +99,9 @@ class AdminServer {
   uint16_t port() const { return port_; }
   /// "127.0.0.1:9464" / "[::1]:9464": what was bound.
   const std::string& bound_address() const { return bound_; }
+  /// A snapshot of the counters; callable from any thread, but not concurrently with
+  /// Start() or Stop().
+  Stats stats() const;
 
  private:
   friend class AdminSession;

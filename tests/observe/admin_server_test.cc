@@ -1,10 +1,17 @@
 // The admin endpoint over real loopback HTTP: routes, status codes, readiness, limits,
-// slow clients, and a clean stop.
+// slow and idle clients, the connection limit and eviction, and a clean stop.
 #include "observe/admin_server.h"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/resource.h>
+
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <functional>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -20,12 +27,84 @@ using namespace std::chrono_literals;
 
 AdminAddress Loopback0() { return AdminAddress{"127.0.0.1", 0}; }
 
-bool WaitFor200(uint16_t port) {
-  for (int i = 0; i < 100; ++i) {
-    if (HttpGet(port, "/healthz").status == 200) return true;
-    std::this_thread::sleep_for(20ms);
+// Polls `done` until it holds or `guard` (a hang guard, not a speed check) passes.
+bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds guard = 3000ms) {
+  const auto end = std::chrono::steady_clock::now() + guard;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(2ms);
   }
-  return false;
+  return true;
+}
+
+// Waits at most `guard` for the server to close `fd`: true on end of stream (or a reset,
+// which a close can turn into when the client's bytes cross it); what arrived before goes
+// to `got`. False if the connection is still open when the guard passes.
+bool ClosedByServer(int fd, std::chrono::milliseconds guard = 3000ms, std::string* got = nullptr) {
+  timeval tv{static_cast<time_t>(guard.count() / 1000), static_cast<suseconds_t>((guard.count() % 1000) * 1000)};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      if (got) got->append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    return n == 0 || errno == ECONNRESET;
+  }
+}
+
+// Nothing to read and no end of stream on `fd` right now: the server has not closed it.
+bool StillOpen(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
+}
+
+// One response on a kept-alive connection (the socket's receive time-out bounds the wait).
+http_test::HttpResponse ReadOneResponse(int fd) {
+  std::string raw;
+  char buf[4096];
+  for (;;) {
+    if (raw.find("\r\n\r\n") != std::string::npos) {
+      auto r = http_test::ParseResponse(raw);
+      if (r.error.empty()) return r;
+    }
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return http_test::ParseResponse(raw);
+    raw.append(buf, static_cast<size_t>(n));
+  }
+}
+
+// Lets the process hold `n` descriptors, raising the soft limit (not past the hard one);
+// restores the old limit when it goes.
+class DescriptorLimit {
+ public:
+  DescriptorLimit() { ::getrlimit(RLIMIT_NOFILE, &old_); }
+  ~DescriptorLimit() { ::setrlimit(RLIMIT_NOFILE, &old_); }
+  bool Allow(rlim_t n) {
+    if (old_.rlim_cur != RLIM_INFINITY && old_.rlim_cur >= n) return true;
+    if (old_.rlim_max != RLIM_INFINITY && old_.rlim_max < n) return false;
+    rlimit raised = old_;
+    raised.rlim_cur = n;
+    return ::setrlimit(RLIMIT_NOFILE, &raised) == 0;
+  }
+  bool Set(rlim_t n) {
+    rlimit l = old_;
+    l.rlim_cur = n;
+    return ::setrlimit(RLIMIT_NOFILE, &l) == 0;
+  }
+
+ private:
+  rlimit old_{};
+};
+
+// Time limits long enough never to fire during a test.
+AdminServer::Options Patient() {
+  AdminServer::Options o;
+  o.header_timeout = 60s;
+  o.idle_timeout = 60s;
+  o.io_timeout = 60s;
+  return o;
 }
 
 class AdminServerTest : public ::testing::Test {
@@ -146,25 +225,206 @@ TEST_F(AdminServerTest, SilentClientsNeitherBlockOthersNorStayForever) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
 }
 
-TEST_F(AdminServerTest, ConnectionLimit) {
-  AdminServer::Options o;
-  o.max_connections = 2;
+TEST_F(AdminServerTest, HundredsOfIdleConnectionsDoNotKeepProbesFromAnAnswer) {
+  constexpr int kIdle = 500;
+  DescriptorLimit limit;
+  if (!limit.Allow(kIdle + 256 + 200)) GTEST_SKIP() << "cannot raise RLIMIT_NOFILE enough for " << kIdle << " sockets";
+  Start(Patient());  // the default connection limit (256); idle sockets must not time out meanwhile
+  SetReady({true, ""});
+  std::vector<int> idle;
+  for (int i = 0; i < kIdle; ++i) {
+    const int fd = http_test::ConnectLoopback(server->port(), 3000);
+    if (fd < 0) break;
+    idle.push_back(fd);
+  }
+  ASSERT_EQ(idle.size(), static_cast<size_t>(kIdle));
+  ASSERT_TRUE(WaitUntil([&] {
+    const auto st = server->stats();
+    return st.open + static_cast<int>(st.evicted) == kIdle;
+  })) << server->stats().open << " open, " << server->stats().evicted << " evicted";
+  auto st = server->stats();
+  EXPECT_EQ(st.open, 256);
+  EXPECT_EQ(st.idle, 256);
+  EXPECT_EQ(st.refused, 0u);
+
+  // Each probe takes the place of an idle connection; 3 s is a hang guard only.
+  auto h = HttpGet(server->port(), "/healthz", 3000);
+  EXPECT_EQ(h.status, 200) << h.error;
+  EXPECT_EQ(h.body, "ok\n");
+  auto r = HttpGet(server->port(), "/readyz", 3000);
+  EXPECT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(r.body, "ready\n");
+  auto m = HttpGet(server->port(), "/metrics", 3000);
+  EXPECT_EQ(m.status, 200) << m.error;
+  EXPECT_NE(m.body.find("x_total"), std::string::npos) << m.body;
+
+  st = server->stats();
+  EXPECT_EQ(st.refused, 0u);
+  EXPECT_GE(st.evicted, static_cast<uint64_t>(kIdle - 256 + 1));  // a probe that is done frees its place
+  EXPECT_LE(st.open, 256);
+  // The first idle connections went first; the newest is still there.
+  EXPECT_TRUE(ClosedByServer(idle.front(), 1000ms));
+  EXPECT_TRUE(StillOpen(idle.back()));
+  for (int fd : idle) ::close(fd);
+}
+
+TEST_F(AdminServerTest, SlowlorisIsCutOffAtTheHeaderTimeout) {
+  AdminServer::Options o = Patient();
+  o.header_timeout = 200ms;
   Start(std::move(o));
-  int a = http_test::ConnectLoopback(server->port());
-  int b = http_test::ConnectLoopback(server->port());
+  // One client sends nothing at all.
+  const int silent = http_test::ConnectLoopback(server->port(), 3000);
+  ASSERT_GE(silent, 0);
+  // Another starts a request and then trickles one header byte at a time, so that no
+  // single read ever waits long.
+  const int slow = http_test::ConnectLoopback(server->port(), 3000);
+  ASSERT_GE(slow, 0);
+  ASSERT_TRUE(http_test::SendAll(slow, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: "));
+  bool closed = false;
+  std::string got;
+  const auto guard = std::chrono::steady_clock::now() + 3s;
+  for (int i = 0; std::chrono::steady_clock::now() < guard; ++i) {
+    pollfd p{slow, POLLIN, 0};
+    if (::poll(&p, 1, 50) > 0) {
+      closed = ClosedByServer(slow, 1000ms, &got);
+      break;
+    }
+    http_test::SendAll(slow, std::string(1, static_cast<char>('a' + i % 26)));
+  }
+  EXPECT_TRUE(closed) << "a client trickling its header was not cut off";
+  EXPECT_EQ(got, "") << "no response to a request that never arrived";
+  std::string silent_got;
+  EXPECT_TRUE(ClosedByServer(silent, 3000ms, &silent_got)) << "a client that sent nothing was not cut off";
+  EXPECT_EQ(silent_got, "");
+  ::close(slow);
+  ::close(silent);
+  EXPECT_TRUE(WaitUntil([&] { return server->stats().timed_out == 2; })) << server->stats().timed_out;
+  EXPECT_EQ(HttpGet(server->port(), "/healthz", 3000).status, 200);
+}
+
+TEST_F(AdminServerTest, KeptAliveConnectionIsClosedAfterTheIdleTimeout) {
+  AdminServer::Options o = Patient();
+  o.idle_timeout = 200ms;
+  Start(std::move(o));
+  const int fd = http_test::ConnectLoopback(server->port(), 3000);
+  ASSERT_GE(fd, 0);
+  // Two requests (the second pipelined), both answered on this connection, then nothing.
+  ASSERT_TRUE(http_test::SendAll(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string got;
+  EXPECT_TRUE(ClosedByServer(fd, 3000ms, &got)) << "an idle kept-alive connection stayed open";
+  auto first = http_test::ParseResponse(got);
+  EXPECT_EQ(first.status, 200) << first.error;
+  EXPECT_EQ(first.headers.count("connection"), 0u) << "kept alive";
+  const size_t second = got.find("HTTP/1.1 ", 1);
+  ASSERT_NE(second, std::string::npos) << got;
+  auto r = http_test::ParseResponse(got.substr(second));
+  EXPECT_EQ(r.status, 503) << r.error;
+  EXPECT_EQ(r.headers.count("connection"), 0u) << "kept alive";
+  EXPECT_EQ(got.find("HTTP/1.1 ", second + 1), std::string::npos) << got;
+  ::close(fd);
+  EXPECT_TRUE(WaitUntil([&] { return server->stats().timed_out == 1; })) << server->stats().timed_out;
+}
+
+TEST_F(AdminServerTest, TheLongestIdleConnectionMakesRoomAndBusyOnesStay) {
+  AdminServer::Options o = Patient();
+  o.max_connections = 3;
+  Start(std::move(o));
+  const uint16_t port = server->port();
+  auto opened = [&](int open, int idle) {
+    return WaitUntil([&] {
+      const auto st = server->stats();
+      return st.open == open && st.idle == idle;
+    });
+  };
+  // `busy`, the oldest connection, is in the middle of a request: its body is not all there.
+  const int busy = http_test::ConnectLoopback(port, 3000);
+  ASSERT_GE(busy, 0);
+  ASSERT_TRUE(http_test::SendAll(busy, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab"));
+  ASSERT_TRUE(opened(1, 0));
+  const int a = http_test::ConnectLoopback(port, 3000);
   ASSERT_GE(a, 0);
+  ASSERT_TRUE(opened(2, 1));
+  const int b = http_test::ConnectLoopback(port, 3000);
   ASSERT_GE(b, 0);
-  std::this_thread::sleep_for(200ms);
-  int c = http_test::ConnectLoopback(server->port(), 3000);
+  ASSERT_TRUE(opened(3, 2));
+
+  // Full: a newcomer takes the place of `a`, idle since it was accepted, not of `busy`.
+  const int c = http_test::ConnectLoopback(port, 3000);
   ASSERT_GE(c, 0);
-  bool timed_out = false;
-  EXPECT_EQ(http_test::ReadToEof(c, &timed_out), "");
-  EXPECT_FALSE(timed_out) << "the connection over the limit was not closed";
-  ::close(c);
-  ::close(a);
-  ::close(b);
-  // Freed connections make room again.
-  EXPECT_TRUE(WaitFor200(server->port()));
+  EXPECT_TRUE(ClosedByServer(a)) << "the longest-idle connection was not evicted";
+  EXPECT_TRUE(opened(3, 2));
+  EXPECT_TRUE(StillOpen(b));
+  EXPECT_TRUE(StillOpen(busy));
+
+  // `b` was accepted before `c` but has just been served: `c` is now the idle one longest.
+  ASSERT_TRUE(http_test::SendAll(b, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(ReadOneResponse(b).status, 200);
+  ASSERT_TRUE(opened(3, 2));
+  const int d = http_test::ConnectLoopback(port, 3000);
+  ASSERT_GE(d, 0);
+  EXPECT_TRUE(ClosedByServer(c)) << "the connection idle longest was not the one evicted";
+  EXPECT_TRUE(opened(3, 2));
+  EXPECT_TRUE(StillOpen(b));
+  EXPECT_TRUE(StillOpen(busy));
+
+  // `busy` survived it all and gets its answer.
+  ASSERT_TRUE(http_test::SendAll(busy, "cdefghij"));
+  EXPECT_EQ(ReadOneResponse(busy).status, 405);
+  const auto st = server->stats();
+  EXPECT_EQ(st.evicted, 2u);
+  EXPECT_EQ(st.refused, 0u);
+  for (int fd : {busy, a, b, c, d}) ::close(fd);
+}
+
+TEST_F(AdminServerTest, ANewConnectionIsRefusedOnlyWhenEveryOpenOneIsBusy) {
+  AdminServer::Options o = Patient();
+  o.max_connections = 1;
+  Start(std::move(o));
+  const int busy = http_test::ConnectLoopback(server->port(), 3000);
+  ASSERT_GE(busy, 0);
+  ASSERT_TRUE(http_test::SendAll(busy, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab"));
+  ASSERT_TRUE(WaitUntil([&] { return server->stats().open == 1 && server->stats().idle == 0; }));
+  const int over = http_test::ConnectLoopback(server->port(), 3000);
+  ASSERT_GE(over, 0);
+  std::string got;
+  EXPECT_TRUE(ClosedByServer(over, 3000ms, &got)) << "the connection over the limit was not closed";
+  EXPECT_EQ(got, "");
+  ::close(over);
+  EXPECT_TRUE(WaitUntil([&] { return server->stats().refused == 1; }));
+  EXPECT_EQ(server->stats().evicted, 0u);
+  // The busy one is still served, then idles; now a probe takes its place.
+  ASSERT_TRUE(StillOpen(busy));
+  ASSERT_TRUE(http_test::SendAll(busy, "cd"));
+  EXPECT_EQ(ReadOneResponse(busy).status, 405);
+  ASSERT_TRUE(WaitUntil([&] { return server->stats().idle == 1; }));
+  EXPECT_EQ(HttpGet(server->port(), "/healthz", 3000).status, 200);
+  EXPECT_TRUE(ClosedByServer(busy));
+  ::close(busy);
+  EXPECT_EQ(server->stats().evicted, 1u);
+  EXPECT_EQ(server->stats().refused, 1u);
+}
+
+TEST_F(AdminServerTest, OutOfDescriptorsAProbeTakesTheLongestIdleConnectionsPlace) {
+  Start(Patient());
+  const int idle = http_test::ConnectLoopback(server->port(), 3000);
+  ASSERT_GE(idle, 0);
+  ASSERT_TRUE(WaitUntil([&] { return server->stats().open == 1; }));
+  // Leave the process exactly one descriptor: the probe's socket. The server's accept
+  // then fails for want of one until it gives one back.
+  const int lowest_free = ::open("/dev/null", O_RDONLY);
+  ASSERT_GE(lowest_free, 0);
+  ::close(lowest_free);
+  http_test::HttpResponse probe;
+  {
+    DescriptorLimit limit;
+    ASSERT_TRUE(limit.Set(static_cast<rlim_t>(lowest_free) + 1));
+    probe = HttpGet(server->port(), "/healthz", 3000);
+  }
+  EXPECT_EQ(probe.status, 200) << probe.error;
+  EXPECT_TRUE(ClosedByServer(idle));
+  ::close(idle);
+  EXPECT_EQ(server->stats().evicted, 1u);
+  EXPECT_EQ(HttpGet(server->port(), "/healthz", 3000).status, 200);
 }
 
 TEST_F(AdminServerTest, StopClosesIdleConnectionsAndJoins) {

@@ -100,11 +100,12 @@ inline HttpResponse ParseResponse(const std::string& raw) {
   return r;
 }
 
-/// `METHOD path` on 127.0.0.1:port, one request, Connection: close.
+/// `METHOD path` on 127.0.0.1:port, one request, Connection: close. `timeout_ms` bounds
+/// the connect and each send and receive.
 inline HttpResponse HttpRequest(uint16_t port, const std::string& method, const std::string& path,
-                                const std::string& extra_headers = "") {
+                                const std::string& extra_headers = "", int timeout_ms = 10000) {
   HttpResponse r;
-  int fd = ConnectLoopback(port);
+  int fd = ConnectLoopback(port, timeout_ms);
   if (fd < 0) {
     r.error = "cannot connect to 127.0.0.1:" + std::to_string(port);
     return r;
@@ -124,6 +125,8 @@ inline HttpResponse HttpRequest(uint16_t port, const std::string& method, const 
   return r;
 }
 
-inline HttpResponse HttpGet(uint16_t port, const std::string& path) { return HttpRequest(port, "GET", path); }
+inline HttpResponse HttpGet(uint16_t port, const std::string& path, int timeout_ms = 10000) {
+  return HttpRequest(port, "GET", path, "", timeout_ms);
+}
 
 }  // namespace trestle::http_test
