@@ -9,9 +9,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 
 #include "config/field_path.h"
+#include "config/limits.h"
 #include "config/overrides.h"
 #include "config/scalar_text.h"
 #include "config/sha256.h"
@@ -101,7 +101,11 @@ Result<LoadedPipeline> LoadPipelineText(std::string_view text, Format format,
   ctx.diags = &found;
 
   bool read = false;
-  if (std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); })) {
+  if (text.size() > kMaxFileBytes) {
+    ctx.Error({}, "",
+              "pipeline file is larger than " + std::to_string(kMaxFileBytes >> 20) + " MiB");
+  } else if (std::all_of(text.begin(), text.end(),
+                         [](unsigned char c) { return std::isspace(c); })) {
     ctx.Error({}, "", "pipeline file is empty");
   } else if (format == Format::kTextproto) {
     read = ReadTextprotoPipeline(text, ctx, &lp.pipeline);
@@ -140,7 +144,13 @@ Result<LoadedPipeline> LoadPipelineFile(const std::string& path, const LoadOptio
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(std::string("cannot open pipeline file: ") + std::strerror(errno));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Reading stops past the limit (a device or a huge file); LoadPipelineText says so.
+  std::string text;
+  char chunk[1 << 16];
+  while (in && text.size() <= kMaxFileBytes) {
+    in.read(chunk, sizeof chunk);
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+  }
   if (in.bad()) return fail(std::string("cannot read pipeline file: ") + std::strerror(errno));
   return LoadPipelineText(text, *format, path, options, diags);
 }

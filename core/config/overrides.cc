@@ -1,6 +1,8 @@
 #include "config/overrides.h"
 
 #include "config/field_path.h"
+#include "config/limits.h"
+#include "config/utf8.h"
 #include "config/yaml_reader.h"
 
 namespace trestle::core {
@@ -54,6 +56,10 @@ void ApplyOne(const std::string& text, config::Pipeline* pipeline, SourceMap* lo
     }
     return;
   }
+  if (FindInvalidUtf8(target) != std::string::npos) {
+    ctx.Error({}, "", "option name is not valid UTF-8");
+    return;
+  }
   std::vector<std::string> keys = SplitDots(target.substr(name_length + 1));
   for (const auto& key : keys) {
     if (key.empty()) {
@@ -62,6 +68,14 @@ void ApplyOne(const std::string& text, config::Pipeline* pipeline, SourceMap* lo
     }
   }
 
+  // options is level 4 (top-level mapping, nodes, the node); each key before the last
+  // opens one more.
+  if (keys.size() + 3 > static_cast<size_t>(kMaxNesting)) {
+    ctx.Error({}, "",
+              "option path " + Quote(target) + " is nested more than " +
+                  std::to_string(kMaxNesting) + " deep");
+    return;
+  }
   std::string path = JoinPath(IndexPath("nodes", node_index), "options");
   google::protobuf::Struct* options = pipeline->mutable_nodes(node_index)->mutable_options();
   for (size_t i = 0; i + 1 < keys.size(); ++i) {

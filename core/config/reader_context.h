@@ -9,6 +9,7 @@
 #include "config/diagnostic.h"
 #include "config/interpolate.h"
 #include "config/source_map.h"
+#include "config/utf8.h"
 
 namespace trestle::core {
 
@@ -38,19 +39,25 @@ struct ReaderContext {
     diags->push_back(std::move(d));
   }
   /// Interpolates `text` (unless getenv is null), reporting each problem at `location`.
-  /// Returns false on any problem.
+  /// Returns false on any problem, including a result that is not valid UTF-8 (protobuf
+  /// strings must be; a protobuf text escape or a variable's value can make it so).
   bool Expand(const std::string& text, const SourceLocation& location, const std::string& path,
               std::string* out, bool* substituted = nullptr) const {
     if (getenv == nullptr) {
       *out = text;
       if (substituted) *substituted = false;
-      return true;
+    } else {
+      Interpolated result = Interpolate(text, *getenv);
+      for (auto& e : result.errors) Error(location, path, std::move(e));
+      if (substituted) *substituted = result.substituted;
+      *out = std::move(result.text);
+      if (!result.errors.empty()) return false;
     }
-    Interpolated result = Interpolate(text, *getenv);
-    for (auto& e : result.errors) Error(location, path, std::move(e));
-    if (substituted) *substituted = result.substituted;
-    *out = std::move(result.text);
-    return result.errors.empty();
+    if (FindInvalidUtf8(*out) != std::string::npos) {
+      Error(location, path, "text is not valid UTF-8");
+      return false;
+    }
+    return true;
   }
 };
 

@@ -11,6 +11,8 @@
 #include <regex>
 
 #include "config/field_path.h"
+#include "config/limits.h"
+#include "config/utf8.h"
 #include "google/protobuf/struct.pb.h"
 
 namespace trestle::core {
@@ -110,14 +112,20 @@ class Collector : public pb::io::ErrorCollector {
 };
 
 // Walks the parsed message with its ParseInfoTree: records locations and interpolates
-// every string value (never map keys).
+// every string value (never map keys). Levels count as in YAML: the pipeline is level 1,
+// each message, repeated field, Struct and list one more.
 class Walker {
  public:
   explicit Walker(const ReaderContext& ctx) : ctx_(ctx) {}
 
-  void WalkMessage(pb::Message* msg, const ParseInfoTree* tree, const std::string& path) {
+  /// True once a limit stopped the walk (reported).
+  bool stopped() const { return stopped_; }
+
+  void WalkMessage(pb::Message* msg, const ParseInfoTree* tree, const std::string& path,
+                   int level) {
+    if (!Enter(level, ctx_.locations->Lookup(path), path)) return;
     const pb::Descriptor* desc = msg->GetDescriptor();
-    if (desc->full_name() == "google.protobuf.Struct") return WalkStruct(msg, tree, path);
+    if (desc->full_name() == "google.protobuf.Struct") return WalkStruct(msg, tree, path, level);
     const pb::Reflection* refl = msg->GetReflection();
     std::vector<const pb::FieldDescriptor*> fields;
     refl->ListFields(*msg, &fields);
@@ -125,27 +133,34 @@ class Walker {
       std::string field_path = JoinPath(path, fd->name());
       const bool is_message = fd->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE;
       const bool is_string = fd->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING;
+      if (stopped_) return;
       if (fd->is_repeated()) {
-        ctx_.Record(field_path, Loc(tree, fd, 0));
+        if (!Record(field_path, Loc(tree, fd, 0)) ||
+            !Enter(level + 1, Loc(tree, fd, 0), field_path)) {
+          return;
+        }
         for (int i = 0; i < refl->FieldSize(*msg, fd); ++i) {
           std::string element_path = IndexPath(field_path, i);
           SourceLocation loc = Loc(tree, fd, i);
-          ctx_.Record(element_path, loc);
+          if (!Record(element_path, loc)) return;
           if (is_message) {
-            WalkMessage(refl->MutableRepeatedMessage(msg, fd, i), Nested(tree, fd, i),
-                        element_path);
+            WalkMessage(refl->MutableRepeatedMessage(msg, fd, i), Nested(tree, fd, i), element_path,
+                        level + 2);
           } else if (is_string) {
             std::string text;
-            ctx_.Expand(refl->GetRepeatedString(*msg, fd, i), loc, element_path, &text);
+            // An element that cannot be read stays, empty, so later ones keep their index.
+            if (!ctx_.Expand(refl->GetRepeatedString(*msg, fd, i), loc, element_path, &text)) {
+              text.clear();
+            }
             refl->SetRepeatedString(msg, fd, i, text);
           }
         }
         continue;
       }
       SourceLocation loc = Loc(tree, fd, -1);
-      ctx_.Record(field_path, loc);
+      if (!Record(field_path, loc)) return;
       if (is_message) {
-        WalkMessage(refl->MutableMessage(msg, fd), Nested(tree, fd, -1), field_path);
+        WalkMessage(refl->MutableMessage(msg, fd), Nested(tree, fd, -1), field_path, level + 1);
       } else if (is_string) {
         std::string text;
         if (ctx_.Expand(refl->GetString(*msg, fd), loc, field_path, &text)) {
@@ -168,7 +183,33 @@ class Walker {
     return tree == nullptr ? nullptr : tree->GetTreeForNested(fd, index);
   }
 
-  void WalkStruct(pb::Message* msg, const ParseInfoTree* tree, const std::string& path) {
+  // Records where `path` is, charging its length to the budget of kMaxPathBytes.
+  bool Record(const std::string& path, const SourceLocation& loc) {
+    if (stopped_) return false;
+    path_bytes_ += path.size() + 1;
+    if (path_bytes_ > kMaxPathBytes) {
+      stopped_ = true;
+      ctx_.Error(loc, path,
+                 "the field paths of this file exceed " + std::to_string(kMaxPathBytes >> 20) +
+                     " MiB (keys too long or too many values)");
+      return false;
+    }
+    ctx_.Record(path, loc);
+    return true;
+  }
+
+  // A message, repeated field, Struct or list at `level`: false (reported) beyond
+  // kMaxNesting.
+  bool Enter(int level, const SourceLocation& loc, const std::string& path) {
+    if (stopped_) return false;
+    if (level <= kMaxNesting) return true;
+    stopped_ = true;
+    ctx_.Error(loc, path,
+               "lists and mappings nested more than " + std::to_string(kMaxNesting) + " deep");
+    return false;
+  }
+
+  void WalkStruct(pb::Message* msg, const ParseInfoTree* tree, const std::string& path, int level) {
     const pb::Reflection* refl = msg->GetReflection();
     const pb::FieldDescriptor* fields = msg->GetDescriptor()->FindFieldByName("fields");
     const pb::Descriptor* entry_desc = fields->message_type();
@@ -176,12 +217,19 @@ class Walker {
     const pb::FieldDescriptor* value_fd = entry_desc->FindFieldByName("value");
     std::map<std::string, int> first_line;
     for (int i = 0; i < refl->FieldSize(*msg, fields); ++i) {
+      if (stopped_) return;
       pb::Message* entry = refl->MutableRepeatedMessage(msg, fields, i);
       std::string key = entry->GetReflection()->GetString(*entry, key_fd);
-      std::string key_path = JoinPath(path, key);
       const ParseInfoTree* entry_tree = Nested(tree, fields, i);
       SourceLocation loc = Loc(entry_tree, value_fd, -1);
       if (loc.line == 0 && loc.origin.empty()) loc = Loc(tree, fields, i);
+      if (FindInvalidUtf8(key) != std::string::npos) {
+        // Reported; the key must still become valid for the generated classes.
+        ctx_.Error(loc, path, "key is not valid UTF-8");
+        key = RepairUtf8AsLatin1(key);
+        entry->GetReflection()->SetString(entry, key_fd, key);
+      }
+      std::string key_path = JoinPath(path, key);
       auto [seen, inserted] = first_line.emplace(key, loc.line);
       if (!inserted) {
         std::string where =
@@ -189,13 +237,14 @@ class Walker {
         ctx_.Error(loc, path, "duplicate key " + Quote(key) + where);
         continue;
       }
-      ctx_.Record(key_path, loc);
+      if (!Record(key_path, loc)) return;
       WalkValue(entry->GetReflection()->MutableMessage(entry, value_fd),
-                Nested(entry_tree, value_fd, -1), key_path);
+                Nested(entry_tree, value_fd, -1), key_path, level);
     }
   }
 
-  void WalkValue(pb::Message* msg, const ParseInfoTree* tree, const std::string& path) {
+  // A value inside the Struct or list at `level`.
+  void WalkValue(pb::Message* msg, const ParseInfoTree* tree, const std::string& path, int level) {
     const pb::Descriptor* desc = msg->GetDescriptor();
     const pb::Reflection* refl = msg->GetReflection();
     const pb::FieldDescriptor* kind =
@@ -209,21 +258,25 @@ class Walker {
         refl->SetEnumValue(msg, desc->FindFieldByName("null_value"), 0);
       }
     } else if (kind->name() == "struct_value") {
-      WalkStruct(refl->MutableMessage(msg, kind), Nested(tree, kind, -1), path);
+      if (!Enter(level + 1, ctx_.locations->Lookup(path), path)) return;
+      WalkStruct(refl->MutableMessage(msg, kind), Nested(tree, kind, -1), path, level + 1);
     } else if (kind->name() == "list_value") {
+      if (!Enter(level + 1, ctx_.locations->Lookup(path), path)) return;
       pb::Message* list = refl->MutableMessage(msg, kind);
       const ParseInfoTree* list_tree = Nested(tree, kind, -1);
       const pb::FieldDescriptor* values = list->GetDescriptor()->FindFieldByName("values");
       for (int i = 0; i < list->GetReflection()->FieldSize(*list, values); ++i) {
         std::string element_path = IndexPath(path, i);
-        ctx_.Record(element_path, Loc(list_tree, values, i));
+        if (!Record(element_path, Loc(list_tree, values, i))) return;
         WalkValue(list->GetReflection()->MutableRepeatedMessage(list, values, i),
-                  Nested(list_tree, values, i), element_path);
+                  Nested(list_tree, values, i), element_path, level + 1);
       }
     }
   }
 
   const ReaderContext& ctx_;
+  size_t path_bytes_ = 0;
+  bool stopped_ = false;
 };
 
 }  // namespace
@@ -248,7 +301,9 @@ bool ReadTextprotoPipeline(std::string_view text, const ReaderContext& ctx, conf
     ctx.Error({}, "", "pipeline file is empty");
     return false;
   }
-  Walker(ctx).WalkMessage(parsed.get(), &tree, "");
+  Walker walker(ctx);
+  walker.WalkMessage(parsed.get(), &tree, "", 1);
+  if (walker.stopped()) return false;
   std::string wire;
   if (!parsed->SerializeToString(&wire) || !out->ParseFromString(wire)) {
     ctx.Error({}, "", "internal error: cannot convert the protobuf text message");

@@ -1,13 +1,12 @@
 #include "config/yaml_reader.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <exception>
 #include <limits>
 #include <map>
 
 #include "config/field_path.h"
 #include "config/scalar_text.h"
+#include "config/text_parse.h"
 #include "google/protobuf/struct.pb.h"
 
 namespace trestle::core {
@@ -18,11 +17,11 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 
-std::string Describe(const YAML::Node& n) {
+std::string Describe(const DocNode& n) {
   if (n.IsMap()) return "a mapping";
   if (n.IsSequence()) return "a list";
   if (n.IsNull()) return "null";
-  return Quote(n.Scalar());
+  return Quote(n.scalar);
 }
 
 // What a field expects, for "must be X, got Y".
@@ -67,39 +66,46 @@ class YamlTreeReader {
  public:
   explicit YamlTreeReader(const ReaderContext& ctx) : ctx_(ctx) {}
 
-  SourceLocation Loc(const YAML::Mark& mark) const { return ctx_.At(mark.line, mark.column); }
+  SourceLocation Loc(const DocNode& n) const { return ctx_.At(n.line, n.column); }
 
   // yaml-cpp marks an empty value (`key:`) at the next token, possibly lines later; the
   // key is the better place to point at then.
-  SourceLocation ValueLoc(const YAML::Node& value, const YAML::Mark& fallback) const {
-    YAML::Mark mark = value.Mark();
-    if (mark.line < 0 || (value.IsNull() && mark.line != fallback.line)) mark = fallback;
-    return Loc(mark);
+  SourceLocation ValueLoc(const DocNode& value, const DocNode& fallback) const {
+    const DocNode& at =
+        value.line < 0 || (value.IsNull() && value.line != fallback.line) ? fallback : value;
+    return Loc(at);
   }
 
-  void ReadMessage(const YAML::Node& map, Message* msg, const std::string& path) {
+  /// False once the field paths recorded exceed kMaxPathBytes (reported once); the
+  /// reader then stops.
+  bool stopped() const { return stopped_; }
+
+  void ReadMessage(const DocNode& map, Message* msg, const std::string& path) {
     const Descriptor* desc = msg->GetDescriptor();
-    ForEachEntry(map, path, [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
+    ForEachEntry(map, path, [&](const std::string& key, const DocNode& k, const DocNode& v) {
       const FieldDescriptor* fd = desc->FindFieldByName(key);
       if (fd == nullptr) {
         std::vector<std::string> names = FieldNames(desc);
         std::string hint = DidYouMean(key, names);
         if (hint.empty()) hint = " (expected one of: " + JoinNames(names) + ")";
-        ctx_.Error(Loc(k.Mark()), path, "unknown key " + Quote(key) + hint);
+        ctx_.Error(Loc(k), path, "unknown key " + Quote(key) + hint);
         return;
       }
       std::string field_path = JoinPath(path, key);
-      SourceLocation loc = ValueLoc(v, k.Mark());
-      ctx_.Record(field_path, loc);
+      SourceLocation loc = ValueLoc(v, k);
+      if (!Record(field_path, loc)) return;
       ReadField(v, loc, msg, fd, field_path);
     });
   }
 
   // Option values: any YAML becomes a google.protobuf.Value. Returns false when the
   // value could not be read (already reported); `out` is then null.
-  bool ReadValue(const YAML::Node& n, const SourceLocation& loc, google::protobuf::Value* out,
+  bool ReadValue(const DocNode& n, const SourceLocation& loc, google::protobuf::Value* out,
                  const std::string& path) {
-    ctx_.Record(path, loc);
+    if (!Record(path, loc)) {
+      out->set_null_value(google::protobuf::NULL_VALUE);
+      return false;
+    }
     if (n.IsNull()) {
       out->set_null_value(google::protobuf::NULL_VALUE);
       return true;
@@ -107,12 +113,12 @@ class YamlTreeReader {
     if (n.IsScalar()) {
       std::string text;
       bool substituted = false;
-      if (!ctx_.Expand(n.Scalar(), loc, path, &text, &substituted)) {
+      if (!ctx_.Expand(n.scalar, loc, path, &text, &substituted)) {
         out->set_null_value(google::protobuf::NULL_VALUE);
         return false;
       }
       // Only plain scalars are typed; quoted, block and explicitly tagged ones stay text.
-      if (n.Tag() == "?") {
+      if (n.plain) {
         if (std::optional<bool> b = ParseBool(text)) {
           out->set_bool_value(*b);
           if (text != (*b ? "true" : "false")) ctx_.locations->RecordText(path, text);
@@ -131,9 +137,9 @@ class YamlTreeReader {
       auto* list = out->mutable_list_value();
       bool ok = true;
       int i = 0;
-      for (const YAML::Node& element : n) {
-        ok &= ReadValue(element, ValueLoc(element, n.Mark()), list->add_values(),
-                        IndexPath(path, i++));
+      for (const DocNode* element : n.items) {
+        if (stopped_) return false;
+        ok &= ReadValue(*element, ValueLoc(*element, n), list->add_values(), IndexPath(path, i++));
       }
       return ok;
     }
@@ -147,42 +153,67 @@ class YamlTreeReader {
   }
 
  private:
+  // Records where `path` is, charging its length to the budget of kMaxPathBytes.
+  bool Record(const std::string& path, const SourceLocation& loc) {
+    if (stopped_) return false;
+    path_bytes_ += path.size() + 1;
+    if (path_bytes_ > kMaxPathBytes) {
+      stopped_ = true;
+      ctx_.Error(loc, path,
+                 "the field paths of this file exceed " + std::to_string(kMaxPathBytes >> 20) +
+                     " MiB (keys too long or too many values)");
+      return false;
+    }
+    ctx_.Record(path, loc);
+    return true;
+  }
+
   template <typename F>
-  void ForEachEntry(const YAML::Node& map, const std::string& path, F&& f) {
-    std::map<std::string, int> first_line;
-    for (const auto& entry : map) {
-      const YAML::Node& k = entry.first;
+  void ForEachEntry(const DocNode& map, const std::string& path, F&& f) {
+    std::map<std::string, SourceLocation> first;
+    for (size_t i = 0; i + 1 < map.items.size(); i += 2) {
+      if (stopped_) return;
+      const DocNode& k = *map.items[i];
       if (!k.IsScalar()) {
         std::string message = "keys must be names, got ";
-        ctx_.Error(Loc(k.Mark()), path, message.append(Describe(k)));
+        ctx_.Error(Loc(k), path, message.append(Describe(k)));
         continue;
       }
-      const std::string& key = k.Scalar();
-      auto [seen, inserted] = first_line.emplace(key, Loc(k.Mark()).line);
+      const std::string& key = k.scalar;
+      SourceLocation at = Loc(k);
+      auto [seen, inserted] = first.emplace(key, at);
       if (!inserted) {
-        std::string where =
-            seen->second > 0 ? " (first at line " + std::to_string(seen->second) + ")" : "";
-        ctx_.Error(Loc(k.Mark()), path, "duplicate key " + Quote(key) + where);
+        ctx_.Error(at, path, "duplicate key " + Quote(key) + FirstAt(seen->second, at));
         continue;
       }
-      f(key, k, entry.second);
+      f(key, k, *map.items[i + 1]);
     }
   }
 
-  void ReadStruct(const YAML::Node& map, google::protobuf::Struct* out, const std::string& path) {
-    ForEachEntry(map, path, [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
-      ReadValue(v, ValueLoc(v, k.Mark()), &(*out->mutable_fields())[key], JoinPath(path, key));
+  // " (first at line 4)"; with the column when both are on one line.
+  static std::string FirstAt(const SourceLocation& first, const SourceLocation& again) {
+    if (first.line <= 0) return "";
+    std::string out = " (first at line " + std::to_string(first.line);
+    if (first.line == again.line && first.column > 0) {
+      out += ", column " + std::to_string(first.column);
+    }
+    return out + ")";
+  }
+
+  void ReadStruct(const DocNode& map, google::protobuf::Struct* out, const std::string& path) {
+    ForEachEntry(map, path, [&](const std::string& key, const DocNode& k, const DocNode& v) {
+      ReadValue(v, ValueLoc(v, k), &(*out->mutable_fields())[key], JoinPath(path, key));
     });
   }
 
-  void ReadField(const YAML::Node& v, const SourceLocation& loc, Message* msg,
+  void ReadField(const DocNode& v, const SourceLocation& loc, Message* msg,
                  const FieldDescriptor* fd, const std::string& path) {
     if (v.IsNull()) return;  // `key:` or `key: ~` leaves the field unset
     const Reflection* refl = msg->GetReflection();
     const bool is_message = fd->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE;
     if (fd->is_repeated()) {
       if (v.IsScalar() && !is_message) {  // `inputs: a` means `inputs: [a]`
-        ctx_.Record(IndexPath(path, 0), loc);
+        if (!Record(IndexPath(path, 0), loc)) return;
         ReadScalar(v, loc, msg, fd, path);
         return;
       }
@@ -191,10 +222,11 @@ class YamlTreeReader {
         return;
       }
       int i = 0;
-      for (const YAML::Node& element : v) {
+      for (const DocNode* element_node : v.items) {
+        const DocNode& element = *element_node;
         std::string element_path = IndexPath(path, i++);
-        SourceLocation element_loc = ValueLoc(element, v.Mark());
-        ctx_.Record(element_path, element_loc);
+        SourceLocation element_loc = ValueLoc(element, v);
+        if (!Record(element_path, element_loc)) return;
         if (is_message) {
           Message* child = refl->AddMessage(msg, fd);
           if (!element.IsMap()) {
@@ -227,7 +259,7 @@ class YamlTreeReader {
   // Sets a singular scalar field or appends to a repeated one. A repeated element that
   // cannot be read is appended empty so that later elements keep their index (and
   // their recorded locations).
-  void ReadScalar(const YAML::Node& v, const SourceLocation& loc, Message* msg,
+  void ReadScalar(const DocNode& v, const SourceLocation& loc, Message* msg,
                   const FieldDescriptor* fd, const std::string& path) {
     const Reflection* refl = msg->GetReflection();
     const bool repeated = fd->is_repeated();
@@ -245,7 +277,7 @@ class YamlTreeReader {
       return;
     }
     std::string text;
-    if (!ctx_.Expand(v.Scalar(), loc, path, &text)) {
+    if (!ctx_.Expand(v.scalar, loc, path, &text)) {
       placeholder();
       return;
     }
@@ -287,10 +319,17 @@ class YamlTreeReader {
   }
 
   const ReaderContext& ctx_;
+  size_t path_bytes_ = 0;
+  bool stopped_ = false;
 };
 
-std::string SyntaxError(bool json, const std::string& what) {
-  return std::string(json ? "JSON" : "YAML") + " syntax error: " + what;
+// Levels of lists and mappings around the value at `path` ("nodes[2].options.a" sits in
+// the top-level mapping, the nodes list, node 2 and its options: 4).
+int DepthOf(const std::string& path) {
+  if (path.empty()) return 0;
+  int depth = 1;
+  for (char c : path) depth += (c == '.' || c == '[') ? 1 : 0;
+  return depth;
 }
 
 }  // namespace
@@ -298,33 +337,33 @@ std::string SyntaxError(bool json, const std::string& what) {
 bool ReadYamlPipeline(std::string_view text, bool json, const ReaderContext& ctx,
                       config::Pipeline* out) {
   try {
-    std::vector<YAML::Node> docs;
-    try {
-      docs = YAML::LoadAll(std::string(text));
-    } catch (const YAML::Exception& e) {
-      ctx.Error(ctx.At(e.mark.line, e.mark.column), "", SyntaxError(json, e.msg));
+    ParsedText parsed;
+    DocProblem problem;
+    if (!(json ? ParseJsonText(text, &parsed, &problem)
+               : ParseYamlText(text, 0, &parsed, &problem))) {
+      ctx.Error(ctx.At(problem.line, problem.column), "", std::move(problem.message));
       return false;
     }
-    if (docs.empty() || (docs.size() == 1 && docs[0].IsNull())) {
+    const DocNode* root = parsed.tree.root;
+    if (parsed.documents == 0 || root == nullptr || (parsed.documents == 1 && root->IsNull())) {
       ctx.Error({}, "", "pipeline file is empty");
       return false;
     }
-    if (docs.size() > 1) {
-      ctx.Error(ctx.At(docs[1].Mark().line, docs[1].Mark().column), "",
-                "a pipeline file holds one document, found " + std::to_string(docs.size()));
+    if (parsed.documents > 1) {
+      ctx.Error(ctx.At(parsed.second_line, parsed.second_column), "",
+                "a pipeline file holds one document, found " + std::to_string(parsed.documents));
       return false;
     }
-    const YAML::Node& root = docs[0];
-    if (!root.IsMap()) {
-      ctx.Error(ctx.At(root.Mark().line, root.Mark().column), "",
+    if (!root->IsMap()) {
+      ctx.Error(ctx.At(root->line, root->column), "",
                 "the top level must be a mapping with keys " +
                     JoinNames(FieldNames(config::Pipeline::descriptor())) + "; got " +
-                    Describe(root));
+                    Describe(*root));
       return false;
     }
     YamlTreeReader reader(ctx);
-    reader.ReadMessage(root, out, "");
-    return true;
+    reader.ReadMessage(*root, out, "");
+    return !reader.stopped();
   } catch (const std::exception& e) {
     ctx.Error({}, "", std::string("internal error while reading: ") + e.what());
     return false;
@@ -339,15 +378,21 @@ bool ReadYamlValue(std::string_view text, const ReaderContext& ctx, const std::s
     return true;
   }
   try {
-    YAML::Node node;
-    try {
-      node = YAML::Load(std::string(text));
-    } catch (const YAML::Exception& e) {
-      ctx.Error(ctx.At(e.mark.line, e.mark.column), "", "value is not valid YAML: " + e.msg);
+    ParsedText parsed;
+    DocProblem problem;
+    // The value sits inside the options mapping that holds it.
+    if (!ParseYamlText(text, DepthOf(path), &parsed, &problem)) {
+      const std::string prefix = "YAML syntax error: ";
+      if (problem.message.rfind(prefix, 0) == 0) {
+        problem.message = "value is not valid YAML: " + problem.message.substr(prefix.size());
+      }
+      ctx.Error(ctx.At(problem.line, problem.column), "", std::move(problem.message));
       return false;
     }
+    DocNode null_node;  // an empty or comment-only value is null, as YAML::Load gives
+    const DocNode& node = parsed.tree.root != nullptr ? *parsed.tree.root : null_node;
     YamlTreeReader reader(ctx);
-    return reader.ReadValue(node, reader.Loc(node.Mark()), out, path);
+    return reader.ReadValue(node, reader.Loc(node), out, path);
   } catch (const std::exception& e) {
     ctx.Error({}, "", std::string("internal error while reading: ") + e.what());
     return false;

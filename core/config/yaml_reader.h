@@ -1,6 +1,7 @@
 #pragma once
-/// YAML and JSON (read with yaml-cpp, which gives line/column marks) into a
-/// config::Pipeline, field by field through protobuf reflection. Internal to core/config.
+/// YAML and JSON into a config::Pipeline, field by field through protobuf reflection,
+/// from the DocTree that text_parse.h builds (YAML with yaml-cpp, JSON strictly with
+/// nlohmann::json; both with line/column marks). Internal to core/config.
 
 #include <string>
 #include <string_view>
@@ -11,8 +12,9 @@
 namespace trestle::core {
 
 /// Reads one YAML or JSON document. Field-level problems (unknown keys, wrong types,
-/// unset variables) go to ctx.diags and the field is left unset; returns false only
-/// when nothing could be read (syntax error, empty file, not a mapping).
+/// unset variables, duplicate keys) go to ctx.diags and the field is left unset; returns
+/// false only when nothing could be read (syntax error, empty file, not a mapping, a
+/// limit of limits.h exceeded).
 bool ReadYamlPipeline(std::string_view text, bool json, const ReaderContext& ctx,
                       config::Pipeline* out);
 

@@ -61,8 +61,18 @@ const std::vector<BrokenCase>& Cases() {
        {R"(enum_violation.yaml:9:40: nodes[1] "features" .options.method: option "method" must be one of [standard, min_max], got "minmax" (did you mean "min_max"?))"}},
       {"invalid_name.yaml",
        {R"(invalid_name.yaml:3:11: nodes[0] "my source" .name: invalid node name "my source": use only letters, digits, '_', '.' and '-')"}},
+      {"json_comment.json",
+       {"json_comment.json:2:21: JSON syntax error: comments are not allowed in JSON"}},
+      {"json_duplicate_key.json",
+       {R"(json_duplicate_key.json:6:3: duplicate key "pipeline" (first at line 2))"}},
+      {"json_single_quotes.json",
+       {"json_single_quotes.json:2:15: JSON syntax error: strings must be in double quotes, not single quotes"}},
       {"json_syntax.json",
-       {"json_syntax.json:5:3: JSON syntax error: illegal flow end"}},
+       {"json_syntax.json:5:3: JSON syntax error: expected ',' or '}' after a value, found ']'"}},
+      {"json_trailing_comma.json",
+       {"json_trailing_comma.json:4:71: JSON syntax error: trailing comma before '}'"}},
+      {"json_trailing_comma_array.json",
+       {"json_trailing_comma_array.json:4:73: JSON syntax error: trailing comma before ']'"}},
       {"json_wrong_type.json",
        {R"(json_wrong_type.json:5:51: nodes[1] "out" .inputs: must be a list of strings or a single string, got a mapping)"}},
       {"list_for_scalar.yaml",
@@ -132,6 +142,8 @@ const std::vector<BrokenCase>& Cases() {
        {R"(wrong_option_type.yaml:9:41: nodes[1] "score" .options.threshold: option "threshold" must be a double, got "high")"}},
       {"yaml_syntax.yaml",
        {"yaml_syntax.yaml:5:34: YAML syntax error: illegal flow end"}},
+      {"yaml_tab_indentation.yaml",
+       {"yaml_tab_indentation.yaml:4:1: YAML syntax error: tab character in indentation (YAML indents with spaces only)"}},
 
   };
   // clang-format on
