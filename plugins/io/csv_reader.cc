@@ -4,12 +4,41 @@
 #include <cstring>
 
 namespace trestle_io {
+namespace {
+
+// Line ends in [p, p + n): LF, CRLF and a lone CR each count once. A CR as the last byte
+// counts: callers pass ranges whose next byte is known not to be an LF.
+int64_t count_line_ends(const char* p, size_t n) {
+  int64_t lines = std::count(p, p + n, '\n');
+  const char* end = p + n;
+  for (const char* q = p; (q = static_cast<const char*>(std::memchr(q, '\r', static_cast<size_t>(end - q)))); ++q)
+    if (q + 1 == end || q[1] != '\n') ++lines;
+  return lines;
+}
+
+// Index of the first CR or LF in [p, p + n), or n.
+size_t find_line_end(const char* p, size_t n) {
+  const void* lf = std::memchr(p, '\n', n);
+  size_t end = lf ? static_cast<size_t>(static_cast<const char*>(lf) - p) : n;
+  const void* cr = std::memchr(p, '\r', end);
+  return cr ? static_cast<size_t>(static_cast<const char*>(cr) - p) : end;
+}
+
+}  // namespace
+
+CsvReader::CsvReader(char delimiter)
+    : delim_(delimiter),
+      too_long_error_("record exceeds the " + byte_size_text(kMaxRecordBytes) + " limit"),
+      unclosed_quote_error_(too_long_error_ + " (a quoted field does not close within it)"),
+      too_many_fields_error_("record has more than " + std::to_string(kMaxFields) + " fields") {}
 
 void CsvReader::open(const std::string& path) {
   file_.open(path);
   line_ = 1;
   blank_lines_ = 0;
   marked_ = false;
+  stopped_at_limit_ = false;
+  lf_may_follow_ = false;
   file_.skip_utf8_bom();
 }
 
@@ -17,7 +46,9 @@ void CsvReader::set_mark() {
   file_.set_mark();
   mark_line_ = line_;
   mark_blank_lines_ = blank_lines_;
+  mark_lf_may_follow_ = lf_may_follow_;
   marked_ = true;
+  stopped_at_limit_ = false;
 }
 
 void CsvReader::reset_to_mark() {
@@ -25,6 +56,7 @@ void CsvReader::reset_to_mark() {
   file_.reset_to_mark();
   line_ = mark_line_;
   blank_lines_ = mark_blank_lines_;
+  lf_may_follow_ = mark_lf_may_follow_;
   marked_ = false;
 }
 
@@ -42,6 +74,7 @@ CsvReader::Scan CsvReader::scan() {
   spans_.clear();
   scratch_.clear();
   error_ = nullptr;
+  open_quote_at_limit_ = false;
   int64_t nl = 0;
   size_t i = 0;
   for (;;) {
@@ -54,10 +87,16 @@ CsvReader::Scan CsvReader::scan() {
       const size_t scratch_start = scratch_.size();
       for (;;) {
         const void* q = std::memchr(b + i, '"', n - i);
-        if (q == nullptr) return eof ? Scan::kUnterminated : Scan::kNeedMore;
+        if (q == nullptr) {
+          open_quote_at_limit_ = true;
+          return eof ? Scan::kUnterminated : Scan::kNeedMore;
+        }
         const size_t qi = static_cast<size_t>(static_cast<const char*>(q) - b);
-        nl += std::count(b + i, b + qi, '\n');
-        if (qi + 1 >= n && !eof) return Scan::kNeedMore;  // "" or " then end of field?
+        nl += count_line_ends(b + i, qi - i);  // b[qi] is a quote, not an LF
+        if (qi + 1 >= n && !eof) {  // "" or " then end of field?
+          open_quote_at_limit_ = true;
+          return Scan::kNeedMore;
+        }
         if (qi + 1 < n && b[qi + 1] == '"') {
           if (!escaped) scratch_.append(b + seg, qi + 1 - seg);
           else scratch_.append(b + i, qi + 1 - i);
@@ -92,7 +131,8 @@ CsvReader::Scan CsvReader::scan() {
       sp.len = static_cast<uint32_t>(i - s);
     }
     if (i == n && !eof) return Scan::kNeedMore;
-    spans_.push_back(sp);
+    if (spans_.size() < kMaxFields) spans_.push_back(sp);
+    else error_ = too_many_fields_error_.c_str();
     if (i == n) {  // the last record has no line end
       raw_len_ = consumed_ = n;
       break;
@@ -127,19 +167,24 @@ void CsvReader::reject_first_line(CsvRecord* rec, const char* why) {
   const char* b = file_.begin();
   const size_t n = file_.available();
   const size_t window = std::min(n, kMaxRecordBytes);
-  const void* nlp = std::memchr(b, '\n', window);
-  if (nlp != nullptr || (file_.at_eof() && n == window)) {
-    size_t end = nlp ? static_cast<size_t>(static_cast<const char*>(nlp) - b) : n;
-    size_t raw = end;
-    if (raw > 0 && b[raw - 1] == '\r') --raw;
-    rec->raw = std::string_view(b, raw);
-    file_.consume(nlp ? end + 1 : end);
+  const size_t end = find_line_end(b, window);
+  if (end < window || (file_.at_eof() && n == window)) {
+    rec->raw = std::string_view(b, end);
+    size_t next = end;
+    if (end < window) {
+      next = end + 1;
+      if (b[end] == '\r') {
+        if (end + 1 < n) next += b[end + 1] == '\n' ? 1 : 0;
+        else lf_may_follow_ = true;
+      }
+    }
+    file_.consume(next);
     ++line_;
     return;
   }
   // One physical line over the limit: keep its start for the dead letter and skip
   // the rest chunk by chunk.
-  held_raw_.assign(b, std::min<size_t>(n, 64 * 1024));
+  held_raw_.assign(b, std::min<size_t>(window, 64 * 1024));
   held_raw_ += "...";
   rec->raw = held_raw_;
   skip_past_line_end();
@@ -150,8 +195,14 @@ void CsvReader::skip_past_line_end() {
   for (;;) {
     const char* p = file_.begin();
     const size_t m = file_.available();
-    if (const void* q = std::memchr(p, '\n', m)) {
-      file_.consume(static_cast<size_t>(static_cast<const char*>(q) - p) + 1);
+    const size_t end = find_line_end(p, m);
+    if (end < m) {
+      size_t next = end + 1;
+      if (p[end] == '\r') {
+        if (end + 1 < m) next += p[end + 1] == '\n' ? 1 : 0;
+        else lf_may_follow_ = true;
+      }
+      file_.consume(next);
       return;
     }
     file_.consume(m);
@@ -159,14 +210,24 @@ void CsvReader::skip_past_line_end() {
   }
 }
 
+void CsvReader::drop_lf_after_cr() {
+  lf_may_follow_ = false;
+  if (file_.available() == 0) file_.read_more();
+  if (file_.available() > 0 && *file_.begin() == '\n') file_.consume(1);
+}
+
 bool CsvReader::next(CsvRecord* rec) {
+  if (lf_may_follow_) drop_lf_after_cr();
   for (;;) {
     if (file_.available() == 0 && !file_.read_more()) return false;
     Scan r = scan();
     if (r == Scan::kNeedMore) {
       if (file_.available() >= kMaxRecordBytes || (marked_ && file_.bytes_since_mark() >= kMaxRecordBytes)) {
-        if (marked_) return false;  // ends a sample; read again after reset_to_mark()
-        reject_first_line(rec, "record exceeds the 32 MiB limit (an unterminated quoted field?)");
+        if (marked_) {  // ends a sample; read again after reset_to_mark()
+          stopped_at_limit_ = true;
+          return false;
+        }
+        reject_first_line(rec, too_long_error());
         return true;
       }
       file_.read_more();

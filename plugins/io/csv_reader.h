@@ -2,9 +2,10 @@
 // CsvReader: an RFC 4180 tokenizer that streams a file through FileReader.
 //
 // Quoted fields may hold delimiters, doubled quotes and line breaks; records end with
-// LF, CRLF or a lone CR; a leading UTF-8 BOM is skipped; the last record may lack a
-// line end. Lenient where no data is lost: a quote inside an unquoted field is kept
-// as a character. Blank lines are skipped and counted.
+// LF, CRLF or a lone CR (each one line); a leading UTF-8 BOM is skipped; the last
+// record may lack a line end. Lenient where no data is lost: a quote inside an unquoted
+// field is kept as a character. Blank lines are skipped and counted. Memory is bounded
+// by the longest record, and a record may not exceed kMaxRecordBytes.
 
 #include <cstddef>
 #include <cstdint>
@@ -23,7 +24,8 @@ struct CsvRecord {
   int64_t line = 0;                      ///< physical 1-based line of its first line
   /// A structural problem, or nullptr. For an unterminated quoted field (or a record
   /// over kMaxRecordBytes) there are no fields, `raw` is the record's first physical
-  /// line and reading goes on at the line after it.
+  /// line (its first 64 KiB if longer) and reading goes on at the line after it. Valid
+  /// as long as the reader.
   const char* error = nullptr;
 };
 
@@ -32,9 +34,24 @@ class CsvReader {
   /// A record that is not complete after this many bytes is rejected (its first line)
   /// and reading resumes at its second line, so one stray quote cannot make the
   /// reader buffer the rest of the file.
+  /// (A fuzzing build may define TRESTLE_IO_MAX_RECORD_BYTES smaller, so that small
+  /// inputs reach this limit.)
+#ifdef TRESTLE_IO_MAX_RECORD_BYTES
+  static constexpr size_t kMaxRecordBytes = TRESTLE_IO_MAX_RECORD_BYTES;
+#else
   static constexpr size_t kMaxRecordBytes = size_t{32} << 20;
+#endif
 
-  explicit CsvReader(char delimiter) : delim_(delimiter) {}
+  /// A record with more fields is an error, and its further fields are not kept: one
+  /// line of delimiters must not take 16 times its size in memory. (A fuzzing build may
+  /// define TRESTLE_IO_MAX_COLUMNS smaller.)
+#ifdef TRESTLE_IO_MAX_COLUMNS
+  static constexpr size_t kMaxFields = TRESTLE_IO_MAX_COLUMNS;
+#else
+  static constexpr size_t kMaxFields = 100000;
+#endif
+
+  explicit CsvReader(char delimiter);
 
   /// Opens `path` (see FileReader::open for the errors) and skips a UTF-8 BOM.
   void open(const std::string& path);
@@ -53,10 +70,20 @@ class CsvReader {
 
   /// Remembers the position; records read after it are kept buffered so that
   /// reset_to_mark() can go back without reading the file again. While marked, a
-  /// record longer than kMaxRecordBytes ends input (next() returns false) instead.
+  /// record longer than kMaxRecordBytes ends input (next() returns false, and
+  /// stopped_at_limit() is true) instead.
   void set_mark();
   void reset_to_mark();
   size_t bytes_since_mark() const { return file_.bytes_since_mark(); }
+  bool stopped_at_limit() const { return stopped_at_limit_; }
+  /// Physical line where the next record starts (or where reading stopped).
+  int64_t line() const { return line_; }
+
+  /// The error of a record over kMaxRecordBytes: "record exceeds the 32 MiB limit",
+  /// and why when a quoted field is still open at the limit.
+  const char* too_long_error() const {
+    return open_quote_at_limit_ ? unclosed_quote_error_.c_str() : too_long_error_.c_str();
+  }
 
  private:
   enum class Scan { kRecord, kBlank, kNeedMore, kUnterminated };
@@ -69,6 +96,7 @@ class CsvReader {
   Scan scan();
   void reject_first_line(CsvRecord* rec, const char* why);
   void skip_past_line_end();
+  void drop_lf_after_cr();
 
   char delim_;
   FileReader file_;
@@ -77,6 +105,15 @@ class CsvReader {
   int64_t mark_line_ = 1;
   int64_t mark_blank_lines_ = 0;
   bool marked_ = false;
+  bool stopped_at_limit_ = false;
+  // A skipped line ended with a CR as the last buffered byte: an LF after it is part
+  // of that line end.
+  bool lf_may_follow_ = false;
+  bool mark_lf_may_follow_ = false;
+  bool open_quote_at_limit_ = false;  // a quoted field was open where scan() stopped
+  std::string too_long_error_;
+  std::string unclosed_quote_error_;
+  std::string too_many_fields_error_;
 
   // Result of the last scan().
   std::vector<Span> spans_;

@@ -11,10 +11,22 @@
 namespace trestle_io {
 namespace {
 
-// Sampling keeps what it read in memory; past this it infers from fewer rows.
+// Sampling keeps what it read in memory; past this it infers from fewer rows. (A fuzzing
+// build may define TRESTLE_IO_MAX_SAMPLE_BYTES smaller.)
+#ifdef TRESTLE_IO_MAX_SAMPLE_BYTES
+constexpr size_t kMaxSampleBytes = TRESTLE_IO_MAX_SAMPLE_BYTES;
+#else
 constexpr size_t kMaxSampleBytes = size_t{16} << 20;
-// Rows reserved up front per batch: max_rows may be huge; builders grow past this.
+#endif
+// Rows reserved up front per batch: max_rows may be huge, and so may the number of
+// columns; builders grow past this.
 constexpr int64_t kReserveRows = 65536;
+constexpr int64_t kReserveCells = int64_t{1} << 20;
+
+int64_t rows_to_reserve(int64_t max_rows, size_t columns) {
+  const int64_t per_column = kReserveCells / std::max<int64_t>(1, static_cast<int64_t>(columns));
+  return std::max<int64_t>(1, std::min({max_rows, kReserveRows, per_column}));
+}
 
 char parse_delimiter(const std::string& d) {
   if (d == "\\t") return '\t';
@@ -24,21 +36,16 @@ char parse_delimiter(const std::string& d) {
   return d[0];
 }
 
-std::string quote_value(std::string_view v) {
-  constexpr size_t kMax = 200;
-  std::string s = "\"";
-  s.append(v.substr(0, kMax));
-  if (v.size() > kMax) s += "...";
-  return s + "\"";
-}
-
 }  // namespace
 
 trestle::OperatorSpec CsvSource::spec() {
   return trestle::OperatorSpec("csv_source",
                                "Reads an RFC 4180 CSV file in batches. Column types come from the `schema` option "
-                               "or are inferred from the first infer_rows rows. Malformed lines are dead-lettered "
-                               "with file:line and a reason; reading goes on.")
+                               "or are inferred from the first infer_rows rows: a column is int64, float64, bool or "
+                               "timestamp when all its sampled values are, or when at most 1% of them are not and "
+                               "at least 99 are (then a warning names the column and the first such value); else "
+                               "utf8. Malformed lines and values that do not parse as their column's type are "
+                               "dead-lettered with file:line and a reason; reading goes on.")
       .param<std::string>("path", "CSV file to read").required()
       .param<std::string>("delimiter", "field separator: one character (\"\\t\" for tab)", std::string(","))
       .param<bool>("header",
@@ -78,10 +85,17 @@ trestle::Schema CsvSource::open() {
   done_ = false;
   pending_rows_ = 0;
   blank_lines_reported_ = 0;
+  warnings_.clear();
 
   // Without a header the first record is data: remember where it starts.
   if (!header_) reader_.set_mark();
-  if (!reader_.next(&rec_)) throw trestle::InvalidArgument("\"" + path_ + "\" is empty");
+  if (!reader_.next(&rec_)) {
+    if (reader_.stopped_at_limit())
+      throw trestle::InvalidArgument(location(reader_.line()) +
+                                     ": the first record, which gives the columns, is malformed: " +
+                                     reader_.too_long_error());
+    throw trestle::InvalidArgument("\"" + path_ + "\" is empty");
+  }
   if (rec_.error != nullptr)
     throw trestle::InvalidArgument(location(rec_.line) + ": the first record, which gives the columns, is malformed: " +
                                    rec_.error);
@@ -90,6 +104,10 @@ trestle::Schema CsvSource::open() {
   std::set<std::string> seen;
   for (size_t c = 0; c < ncols; ++c) {
     names[c] = header_ && !rec_.fields[c].empty() ? std::string(rec_.fields[c]) : "col" + std::to_string(c);
+    // Column names cross the ABI as C strings (Arrow), which a NUL byte would cut short.
+    if (names[c].find('\0') != std::string::npos)
+      throw trestle::InvalidArgument(location(rec_.line) + ": the header's column " + std::to_string(c + 1) +
+                                     " has a NUL byte in its name");
     if (!seen.insert(names[c]).second)
       throw trestle::InvalidArgument("\"" + path_ + "\": the header names column \"" + names[c] + "\" twice");
   }
@@ -119,8 +137,9 @@ trestle::Schema CsvSource::open() {
       for (size_t c = 0; c < ncols; ++c) {
         if (!infer[c]) continue;
         std::string_view v = rec_.fields[c];
+        // As the typed columns read nulls: trimmed, quoted or not.
         if (is_null(v, false, trestle::Type::Int64)) continue;
-        guesses[c].observe(v);
+        guesses[c].observe(v, rec_.line);
       }
     }
   }
@@ -129,8 +148,22 @@ trestle::Schema CsvSource::open() {
   std::vector<trestle::Field> fields;
   types_.clear();
   builders_.clear();
+  inferred_ = std::move(infer);
   for (size_t c = 0; c < ncols; ++c) {
-    trestle::Type t = infer[c] ? guesses[c].result() : declared_.at(names[c]);
+    trestle::Type t;
+    if (inferred_[c]) {
+      InferredType it = guesses[c].infer();
+      t = it.type;
+      if (it.misfits > 0)
+        warnings_.push_back("column \"" + names[c] + "\" is inferred as " + trestle::type_name(t) + " although " +
+                            std::to_string(it.misfits) + " of its " + std::to_string(it.values) +
+                            " sampled values are not (the first: " + it.first_misfit + " at " +
+                            location(it.first_misfit_line) +
+                            "); their rows are dead-lettered. To read them, declare the column's type with the "
+                            "\"schema\" option");
+    } else {
+      t = declared_.at(names[c]);
+    }
     fields.push_back(trestle::Field{names[c], t, true});
     types_.push_back(t);
     builders_.emplace_back(t);
@@ -177,7 +210,7 @@ bool CsvSource::convert(const CsvRecord& rec, std::string* reason) {
       case trestle::Type::Utf8: cell.s = v; break;
     }
     if (!ok) {
-      *reason = "column \"" + schema_.field(c).name + "\": " + quote_value(v) + " is not " + type_with_article(t);
+      *reason = misfit_reason(schema_.field(c).name, quote_excerpt(v), t, inferred_[c] != 0);
       return false;
     }
   }
@@ -209,8 +242,11 @@ std::optional<trestle::Batch> CsvSource::next(int64_t max_rows, trestle::Context
   if (!opened_) throw trestle::Internal("csv_source: next() before open()");
   const int64_t limit = std::max<int64_t>(1, max_rows);
   const size_t ncols = types_.size();
+  // DataSource::open() has no Context: the warnings of open() are logged here, once.
+  for (const auto& w : warnings_) ctx.warning(w);
+  warnings_.clear();
   if (pending_rows_ == 0)
-    for (auto& b : builders_) b.reserve(std::min<int64_t>(limit, kReserveRows));
+    for (auto& b : builders_) b.reserve(rows_to_reserve(limit, builders_.size()));
   std::string reason;
   while (!done_ && pending_rows_ < limit) {
     if (!reader_.next(&rec_)) {

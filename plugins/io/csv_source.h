@@ -1,7 +1,9 @@
 #pragma once
 // csv_source: streams an RFC 4180 CSV file as batches, inferring column types from a
-// sample of rows at open() unless the `schema` option declares them. Malformed
-// records go to the node's dead-letter output with their file and line.
+// sample of rows at open() unless the `schema` option declares them (the rule, which
+// tolerates a few values that do not parse, is in type_inference.h). Malformed records,
+// and values that do not parse as their column's type, go to the node's dead-letter
+// output with their file and line.
 
 #include <cstdint>
 #include <map>
@@ -22,7 +24,8 @@ class CsvSource final : public trestle::DataSource {
   explicit CsvSource(const trestle::Options& options);
 
   /// Opens the file, reads the header and up to infer_rows rows to infer types, then
-  /// goes back to the first data row (held in memory: nothing is read twice).
+  /// goes back to the first data row (held in memory: nothing is read twice). The
+  /// warning about each column inferred despite misfits is logged by the first next().
   trestle::Schema open() override;
   std::optional<trestle::Batch> next(int64_t max_rows, trestle::Context& ctx) override;
   void close(trestle::Context& ctx) override;
@@ -55,6 +58,8 @@ class CsvSource final : public trestle::DataSource {
   CsvRecord rec_;
   trestle::Schema schema_;
   std::vector<trestle::Type> types_;
+  std::vector<uint8_t> inferred_;      // 1: the column's type was inferred, not declared
+  std::vector<std::string> warnings_;  // from open(), for the first next() to log
   std::vector<trestle::ColumnBuilder> builders_;
   std::vector<Cell> cells_;
   int64_t pending_rows_ = 0;  // rows in builders_ (kept when a read fails mid-batch)

@@ -11,6 +11,12 @@
 
 namespace trestle_io {
 
+std::string byte_size_text(size_t bytes) {
+  constexpr size_t kMiB = size_t{1} << 20;
+  if (bytes >= kMiB && bytes % kMiB == 0) return std::to_string(bytes / kMiB) + " MiB";
+  return std::to_string(bytes) + " bytes";
+}
+
 FileReader::~FileReader() { close(); }
 
 void FileReader::close() {

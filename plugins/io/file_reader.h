@@ -11,9 +11,19 @@
 
 namespace trestle_io {
 
+/// "32 MiB" for a whole number of MiB, else "1000 bytes": limits in messages.
+std::string byte_size_text(size_t bytes);
+
 class FileReader {
  public:
+  /// The buffer's initial size; every read fills at least half the buffer. (A fuzzing
+  /// build may define TRESTLE_IO_CHUNK_BYTES small, so that small inputs cross many
+  /// read boundaries.)
+#ifdef TRESTLE_IO_CHUNK_BYTES
+  static constexpr size_t kChunkBytes = TRESTLE_IO_CHUNK_BYTES;
+#else
   static constexpr size_t kChunkBytes = size_t{1} << 20;
+#endif
 
   FileReader() = default;
   ~FileReader();

@@ -9,6 +9,7 @@ void LineReader::open(const std::string& path) {
   file_.open(path);
   line_ = 1;
   marked_ = false;
+  stopped_at_limit_ = false;
   file_.skip_utf8_bom();
 }
 
@@ -16,6 +17,7 @@ void LineReader::set_mark() {
   file_.set_mark();
   mark_line_ = line_;
   marked_ = true;
+  stopped_at_limit_ = false;
 }
 
 void LineReader::reset_to_mark() {
@@ -44,7 +46,10 @@ bool LineReader::next(Line* line) {
     }
     if (file_.at_eof() && !clipped) return false;
     if (n >= kMaxLineBytes || (marked_ && file_.bytes_since_mark() >= kMaxLineBytes)) {
-      if (marked_) return false;  // ends a sample; read again after reset_to_mark()
+      if (marked_) {  // ends a sample; read again after reset_to_mark()
+        stopped_at_limit_ = true;
+        return false;
+      }
       held_.assign(b, std::min<size_t>(n, 64 * 1024));
       held_ += "...";
       line->text = held_;
@@ -63,7 +68,7 @@ bool LineReader::next(Line* line) {
       return true;
     }
     searched = n;
-    file_.read_more();
+    if (!file_.read_more() && !file_.at_eof()) return false;  // closed: nothing more comes
   }
 }
 

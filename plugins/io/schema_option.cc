@@ -33,4 +33,29 @@ std::string type_with_article(trestle::Type t) {
   return "a value";
 }
 
+std::string quote_excerpt(std::string_view v) {
+  constexpr size_t kMax = 200;
+  std::string s = "\"";
+  if (v.size() <= kMax) {
+    s.append(v);
+  } else {
+    size_t cut = kMax;
+    // Back up over UTF-8 continuation bytes (at most 3) so no character is split.
+    for (int k = 0; k < 3 && cut > 0 && (static_cast<unsigned char>(v[cut]) & 0xC0) == 0x80; ++k) --cut;
+    s.append(v.substr(0, cut));
+    s += "...";
+  }
+  return s + "\"";
+}
+
+std::string misfit_reason(const std::string& column, std::string_view what, trestle::Type t, bool inferred) {
+  std::string r = "column \"" + column + "\": ";
+  r.append(what);
+  r += " is not " + type_with_article(t);
+  if (inferred)
+    r += ", the type inferred from the sampled rows (to read such values, declare the column's type with the "
+         "\"schema\" option)";
+  return r;
+}
+
 }  // namespace trestle_io

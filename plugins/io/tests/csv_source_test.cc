@@ -195,7 +195,9 @@ TEST(CsvSource, ValueOutsideTheSampleIsRejectedWithTheInferredType) {
   EXPECT_EQ(test::i64s(bs, "a"), (std::vector<std::optional<int64_t>>{1, 2, 4}));
   ASSERT_EQ(h.recorded().rejected_records.size(), 1u);
   EXPECT_EQ(h.recorded().rejected_records[0].location, p + ":4");
-  EXPECT_EQ(h.recorded().rejected_records[0].reason, "column \"a\": \"3.5\" is not an int64");
+  EXPECT_EQ(h.recorded().rejected_records[0].reason,
+            "column \"a\": \"3.5\" is not an int64, the type inferred from the sampled rows (to read such values, "
+            "declare the column's type with the \"schema\" option)");
 }
 
 TEST(CsvSource, MissingFileNamesThePath) {
@@ -342,8 +344,106 @@ TEST(CsvSource, OverlongRecordIsRejectedAndReadingResumes) {
   const auto& rej = h.recorded().rejected_records;
   ASSERT_EQ(rej.size(), 41u);
   EXPECT_EQ(rej[0].location, p + ":3");
-  EXPECT_NE(rej[0].reason.find("32 MiB"), std::string::npos) << rej[0].reason;
+  EXPECT_EQ(rej[0].reason, "record exceeds the 32 MiB limit (a quoted field does not close within it)");
   EXPECT_EQ(rej[1].location, p + ":4");
+}
+
+TEST(CsvSource, AGigabyteLineIsRejectedInBoundedMemory) {
+  TempDir d;
+  const int64_t peak_before = test::peak_rss_bytes();
+  {
+    // 1 GiB in one unquoted field on line 3, through a FIFO: in no file, and never
+    // whole in memory unless the reader buffers it.
+    test::FifoWriter w(d.file("big.csv"), "a,b\n1,x\n", 'w', size_t{1} << 30, "\n2,y\n");
+    Source h(opts(w.path()));
+    EXPECT_EQ(h.open().require("a").type, Type::Int64);  // the sample stops at the long line
+    auto bs = h.drain();
+    EXPECT_EQ(test::i64s(bs, "a"), (std::vector<std::optional<int64_t>>{1, 2}));
+    const auto& rej = h.recorded().rejected_records;
+    ASSERT_EQ(rej.size(), 1u);
+    EXPECT_EQ(rej[0].location, w.path() + ":3");
+    EXPECT_EQ(rej[0].reason, "record exceeds the 32 MiB limit");
+    EXPECT_EQ(rej[0].record, std::string(64 * 1024, 'w') + "...");  // its start
+  }
+  EXPECT_LT(test::peak_rss_bytes() - peak_before, int64_t{256} << 20);
+}
+
+TEST(CsvSource, FirstRecordOverTheLimitIsNamedWithoutAHeader) {
+  TempDir d;
+  test::FifoWriter w(d.file("big.csv"), "\n", 'w', CsvReader::kMaxRecordBytes + 10, "\n1\n");
+  Source h(opts(w.path()).set("header", false));
+  try {
+    h.open();
+    FAIL() << "expected InvalidArgument";
+  } catch (const trestle::Error& e) {
+    EXPECT_EQ(e.code(), TRESTLE_INVALID_ARGUMENT);
+    EXPECT_EQ(std::string(e.what()), w.path() + ":2: the first record, which gives the columns, is malformed: "
+                                                 "record exceeds the 32 MiB limit");
+  }
+}
+
+TEST(CsvSource, RecordsWithTooManyFieldsAreRejected) {
+  TempDir d;
+  const std::string commas(CsvReader::kMaxFields, ',');  // kMaxFields + 1 fields
+  std::string p = d.write("a.csv", "a,b\n1,x\n" + commas + "\n2,y\n");
+  Source h(opts(p));
+  h.open();
+  auto bs = h.drain();
+  EXPECT_EQ(test::i64s(bs, "a"), (std::vector<std::optional<int64_t>>{1, 2}));
+  ASSERT_EQ(h.recorded().rejected_records.size(), 1u);
+  EXPECT_EQ(h.recorded().rejected_records[0].location, p + ":3");
+  EXPECT_EQ(h.recorded().rejected_records[0].reason, "record has more than 100000 fields");
+  // As a header: the file is refused.
+  std::string wide = d.write("b.csv", commas + "\n");
+  Source g(opts(wide));
+  try {
+    g.open();
+    FAIL() << "expected InvalidArgument";
+  } catch (const trestle::Error& e) {
+    EXPECT_EQ(e.code(), TRESTLE_INVALID_ARGUMENT);
+    EXPECT_EQ(std::string(e.what()),
+              wide + ":1: the first record, which gives the columns, is malformed: record has more than 100000 fields");
+  }
+}
+
+TEST(CsvSource, NulInAHeaderNameIsRefused) {
+  TempDir d;
+  Source h(opts(d.write("a.csv", std::string("a,b\0c\n1,2\n", 10))));
+  try {
+    h.open();
+    FAIL() << "expected InvalidArgument";
+  } catch (const trestle::Error& e) {
+    EXPECT_EQ(e.code(), TRESTLE_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(e.what()).find("column 2 has a NUL byte in its name"), std::string::npos) << e.what();
+  }
+}
+
+TEST(CsvSource, LoneCrLineEndsAndAnUnterminatedQuoteCostOneLine) {
+  TempDir d;
+  // Classic Mac line ends: an unterminated quote on line 3 must not swallow the rest.
+  std::string p = d.write("a.csv", "a,b\r1,\"x\ry\"\r2,\"never closed\r3,z\r4,w");
+  Source h(opts(p));
+  h.open();
+  auto bs = h.drain();
+  EXPECT_EQ(test::i64s(bs, "a"), (std::vector<std::optional<int64_t>>{1, 3, 4}));
+  EXPECT_EQ(test::strs(bs, "b"), (std::vector<std::optional<std::string>>{"x\ry", "z", "w"}));
+  const auto& rej = h.recorded().rejected_records;
+  ASSERT_EQ(rej.size(), 1u);
+  EXPECT_EQ(rej[0].location, p + ":4");  // the quoted CR ended line 2
+  EXPECT_EQ(rej[0].record, "2,\"never closed");
+  EXPECT_EQ(rej[0].reason, "unterminated quoted field");
+}
+
+TEST(CsvSource, CrLfAfterAnUnterminatedQuoteIsOneLineEnd) {
+  TempDir d;
+  std::string p = d.write("a.csv", "a,b\r\n1,\"open\r\n2,ok\r\n");
+  Source h(opts(p));
+  h.open();
+  auto bs = h.drain();
+  EXPECT_EQ(test::i64s(bs, "a"), (std::vector<std::optional<int64_t>>{2}));
+  ASSERT_EQ(h.recorded().rejected_records.size(), 1u);
+  EXPECT_EQ(h.recorded().rejected_records[0].record, "1,\"open");
+  EXPECT_EQ(h.recorded().counters["blank_lines"], 0);
 }
 
 }  // namespace

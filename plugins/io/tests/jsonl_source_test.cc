@@ -150,5 +150,86 @@ TEST(JsonlSource, NothingToInferFromIsRefused) {
   EXPECT_FALSE(g.next().has_value());
 }
 
+TEST(JsonlSource, AGigabyteLineIsRejectedInBoundedMemory) {
+  TempDir d;
+  const int64_t peak_before = test::peak_rss_bytes();
+  {
+    // 1 GiB on line 2, through a FIFO; inferred schema, so the sample meets it too.
+    test::FifoWriter w(d.file("big.jsonl"), "{\"a\": 1}\n{\"a\": \"", 'w', size_t{1} << 30, "\"}\n{\"a\": 2}\n");
+    Source h(opts(w.path()));
+    EXPECT_EQ(h.open().require("a").type, Type::Int64);
+    auto bs = h.drain();
+    EXPECT_EQ(test::i64s(bs, "a"), (std::vector<std::optional<int64_t>>{1, 2}));
+    const auto& rej = h.recorded().rejected_records;
+    ASSERT_EQ(rej.size(), 1u);
+    EXPECT_EQ(rej[0].location, w.path() + ":2");
+    EXPECT_EQ(rej[0].reason, "line exceeds the 32 MiB limit");
+    EXPECT_EQ(rej[0].record.size(), 64u * 1024 + 3);
+  }
+  EXPECT_LT(test::peak_rss_bytes() - peak_before, int64_t{256} << 20);
+}
+
+TEST(JsonlSource, NoObjectBeforeAnOverlongLineIsNamed) {
+  TempDir d;
+  test::FifoWriter w(d.file("big.jsonl"), "\n", 'x', LineReader::kMaxLineBytes + 1, "\n{\"a\": 1}\n");
+  Source h(opts(w.path()));
+  try {
+    h.open();
+    FAIL() << "expected InvalidArgument";
+  } catch (const trestle::Error& e) {
+    EXPECT_EQ(e.code(), TRESTLE_INVALID_ARGUMENT);
+    EXPECT_EQ(std::string(e.what()), "\"" + w.path() +
+                                         "\" has no JSON object to infer a schema from before line 2, which exceeds "
+                                         "the 32 MiB limit; declare one with the \"schema\" option");
+  }
+}
+
+TEST(JsonlSource, TooManyFieldsToInferAreRefused) {
+  TempDir d;
+  std::string line = "{";
+  for (int i = 0; i <= 100000; ++i) line += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":1";
+  line += "}\n";
+  std::string p = d.write("a.jsonl", "{\"a\": 1}\n" + line);
+  Source h(opts(p));
+  try {
+    h.open();
+    FAIL() << "expected InvalidArgument";
+  } catch (const trestle::Error& e) {
+    EXPECT_EQ(e.code(), TRESTLE_INVALID_ARGUMENT);
+    EXPECT_EQ(std::string(e.what()), p + ":2: the sampled lines have more than 100000 fields to make columns of; "
+                                         "declare the columns with the \"schema\" option");
+  }
+  // Declared, the same line is a row with unknown fields.
+  Source g(opts(p).set("schema", trestle::StringMap{{"a", {"int64"}}}));
+  g.open();
+  EXPECT_EQ(test::total_rows(g.drain()), 2);
+  EXPECT_EQ(g.recorded().counters["unknown_fields"], 100001);
+}
+
+TEST(JsonlSource, NulInAKeyMakesNoColumn) {
+  TempDir d;
+  Source h(opts(d.write("a.jsonl", "{\"a\": 1, \"k\\u0000x\": 2}\n")));
+  EXPECT_EQ(h.open().names(), (std::vector<std::string>{"a"}));
+  auto bs = h.drain();
+  EXPECT_EQ(h.recorded().counters["unknown_fields"], 1);
+  ASSERT_EQ(h.recorded().logs.size(), 1u);
+  EXPECT_NE(h.recorded().logs[0].second.find("has a NUL character"), std::string::npos) << h.recorded().logs[0].second;
+}
+
+TEST(JsonlSource, NumbersOutOfRangeAreRejectedNotInfinite) {
+  TempDir d;
+  std::string p = d.write("a.jsonl",
+                          "{\"f\": 1e39, \"d\": 1}\n{\"f\": 1, \"d\": 1e400}\n{\"f\": -3e38, \"d\": -1e308}\n");
+  Source h(opts(p).set("schema", trestle::StringMap{{"f", {"float32"}}, {"d", {"float64"}}}));
+  h.open();
+  auto bs = h.drain();
+  EXPECT_EQ(test::f32s(bs, "f"), (std::vector<std::optional<float>>{-3e38f}));
+  EXPECT_EQ(test::f64s(bs, "d"), (std::vector<std::optional<double>>{-1e308}));
+  const auto& rej = h.recorded().rejected_records;
+  ASSERT_EQ(rej.size(), 2u);
+  EXPECT_EQ(rej[0].reason, "column \"f\": 1e39 is not a float32");
+  EXPECT_EQ(rej[1].reason, "invalid JSON: number overflow parsing '1e400'");
+}
+
 }  // namespace
 }  // namespace trestle_io

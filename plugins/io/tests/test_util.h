@@ -2,15 +2,26 @@
 // Helpers for the io plugin tests: temporary directories, files, and reading columns
 // of several batches as plain vectors.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <trestle/sdk.hpp>
@@ -49,6 +60,73 @@ class TempDir {
  private:
   std::string path_;
 };
+
+/// A FIFO at `path` that a thread fills with `head`, `fill_bytes` bytes of `fill` and
+/// `tail`: input of any size without disk or memory. Declare it before the operator
+/// reading it, so that the reader closes first (a writer left blocked then gets EPIPE).
+class FifoWriter {
+ public:
+  FifoWriter(std::string path, std::string head, char fill, size_t fill_bytes, std::string tail)
+      : path_(std::move(path)) {
+    if (::mkfifo(path_.c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed");
+    thread_ = std::thread([this, head = std::move(head), fill, fill_bytes, tail = std::move(tail)] {
+      sigset_t pipe;
+      sigemptyset(&pipe);
+      sigaddset(&pipe, SIGPIPE);
+      pthread_sigmask(SIG_BLOCK, &pipe, nullptr);  // a closed reader: EPIPE, not a signal
+      int fd = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) {
+        finished_ = true;
+        return;
+      }
+      const std::string block(size_t{1} << 20, fill);
+      bool ok = put(fd, head.data(), head.size());
+      for (size_t left = fill_bytes; ok && left > 0;) {
+        const size_t n = std::min(left, block.size());
+        ok = put(fd, block.data(), n);
+        left -= n;
+      }
+      if (ok) put(fd, tail.data(), tail.size());
+      ::close(fd);
+      finished_ = true;
+    });
+  }
+  ~FifoWriter() {
+    // Releases a writer still waiting for a reader to open the FIFO (its writes then
+    // fail with EPIPE), however late it gets there.
+    while (!finished_) {
+      int fd = ::open(path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fd >= 0) ::close(fd);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    thread_.join();
+  }
+  FifoWriter(const FifoWriter&) = delete;
+  FifoWriter& operator=(const FifoWriter&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  static bool put(int fd, const char* p, size_t n) {
+    while (n > 0) {
+      ssize_t w = ::write(fd, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return false;
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+    return true;
+  }
+  std::string path_;
+  std::atomic<bool> finished_{false};
+  std::thread thread_;
+};
+
+/// The process's peak resident memory so far.
+inline int64_t peak_rss_bytes() {
+  struct rusage ru {};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<int64_t>(ru.ru_maxrss) * 1024;
+}
 
 inline bool exists(const std::string& p) { return std::filesystem::exists(p); }
 
