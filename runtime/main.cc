@@ -1,4 +1,5 @@
 // trestle: run, validate and inspect ML pipelines built from plugin operators.
+#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -37,6 +38,9 @@ int main(int argc, char** argv) {
   FLAGS_colorlogtostderr = true;
   google::InitGoogleLogging(argv[0]);
   trestle::cli::InstallFatalSignalHandlers();
+  // A file-size limit (ulimit -f) makes writes fail with EFBIG, reported like a full
+  // disk, instead of killing the process with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   using namespace trestle::cli;
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
       std::strcmp(argv[1], "help") == 0) {

@@ -119,7 +119,8 @@ std::string FormatRunSummary(const nlohmann::json& r) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2fs", r["duration_seconds"].get<double>());
   o << buf << "\n";
-  if (r.contains("error")) o << "error: " << r["error"]["message"].get<std::string>() << "\n";
+  if (r.contains("error"))
+    o << "error: " << r["error"]["code"].get<std::string>() << ": " << r["error"]["message"].get<std::string>() << "\n";
   const auto& acc = r["accounting"];
   o << "row accounting (" << (acc["balanced"].get<bool>() ? "balanced" : "NOT BALANCED") << "):\n";
   for (const auto& [src, s] : acc["sources"].items()) {

@@ -6,6 +6,8 @@
 #include <map>
 #include <thread>
 
+#include <glog/logging.h>
+
 #include "config/option_check.h"
 #include "config/settings.h"
 #include "model/model_repository.h"
@@ -18,7 +20,9 @@ namespace {
 class OpenCall {
  public:
   OpenCall(PlanControl* control, const PlannedNode& node, const char* call) : control_(control) {
-    if (control_) control_->Enter("node \"" + node.name + "\" (operator " + node.type + "): " + call + "()");
+    const std::string what = "node \"" + node.name + "\" (operator " + node.type + "): " + call + "()";
+    VLOG(1) << "planning: " << what;
+    if (control_) control_->Enter(what);
   }
   ~OpenCall() {
     if (control_) control_->Leave();
@@ -269,6 +273,7 @@ Result<std::unique_ptr<Plan>> BuildPlan(const ValidatedPipeline& validated, cons
   plan->topo_order = TopologicalOrder(*plan);
 
   std::vector<bool> usable(plan->nodes.size(), false);
+  std::string last_opened;  // for the message of an interruption
   for (int i : plan->topo_order) {
     const size_t k = static_cast<size_t>(i);
     const config::Node& cn = pipeline.nodes(i);
@@ -276,8 +281,10 @@ Result<std::unique_ptr<Plan>> BuildPlan(const ValidatedPipeline& validated, cons
     const std::string at = "nodes[" + std::to_string(i) + "]";
     if (control && control->interrupted()) {
       diags->add(loaded.DiagnosticAt(at, "not opened: interrupted by a signal"));
-      return Status(Code::kCancelled, "interrupted by a signal while opening the operators");
+      return Status(Code::kCancelled, "interrupted by a signal " + (last_opened.empty() ? std::string("before the operators were opened")
+                                                                                        : "after opening " + last_opened));
     }
+    last_opened = "node \"" + node.name + "\" (operator " + cn.type() + ")";
     if (control) node.host->interrupted = control->interrupted_flag();
     const RegisteredOperator* op = registry.FindDef(cn.type());
     if (op == nullptr) {
