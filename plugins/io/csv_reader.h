@@ -57,6 +57,8 @@ class CsvReader {
   void open(const std::string& path);
 
   void close() { file_.close(); }
+  /// FileReader::set_interrupt.
+  void set_interrupt(const std::function<bool()>* stop) { file_.set_interrupt(stop); }
 
   /// The next record, or false at end of input. The views in `rec` stay valid until
   /// the next call of next(), reset_to_mark() or open().

@@ -240,6 +240,9 @@ void CsvSource::append_cells() {
 
 std::optional<trestle::Batch> CsvSource::next(int64_t max_rows, trestle::Context& ctx) {
   if (!opened_) throw trestle::Internal("csv_source: next() before open()");
+  // A drain or an abort ends the read, also one waiting on a pipe or skipping a huge line.
+  const std::function<bool()> stop = [&ctx] { return ctx.cancelled(); };
+  InterruptScope<CsvReader> interrupt(reader_, &stop);
   const int64_t limit = std::max<int64_t>(1, max_rows);
   const size_t ncols = types_.size();
   // DataSource::open() has no Context: the warnings of open() are logged here, once.

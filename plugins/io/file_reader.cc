@@ -1,6 +1,7 @@
 #include "file_reader.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,6 +48,7 @@ void FileReader::open(const std::string& path) {
   }
   fd_ = fd;
   file_size_ = S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
+  regular_ = S_ISREG(st.st_mode);
 #ifdef POSIX_FADV_SEQUENTIAL
   if (S_ISREG(st.st_mode)) (void)::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
@@ -68,6 +70,7 @@ void FileReader::skip_utf8_bom() {
 
 bool FileReader::read_more() {
   if (eof_ || fd_ < 0) return false;
+  if (stop_ != nullptr && (*stop_)()) return false;
   // Keep every read at least half a buffer long, so that a parser re-scanning a
   // partial record after each read does linear work in all: drop what no one needs
   // any more, and grow when what is kept fills more than half (a long record).
@@ -90,6 +93,18 @@ bool FileReader::read_more() {
   // parser that re-scans a partial record does so once per buffer, not per read.
   size_t before = len_;
   while (len_ < cap_) {
+    if (!regular_) {
+      // Wait for a writer in slices, looking at the interrupt between them; with data
+      // already read, only take what is there now.
+      pollfd p{fd_, POLLIN, 0};
+      const int ready = ::poll(&p, 1, len_ > before ? 0 : 100);
+      if (ready == 0) {
+        if (len_ > before) break;
+        if (stop_ != nullptr && (*stop_)()) return false;
+        continue;
+      }
+      if (ready < 0 && errno != EINTR) throw trestle::Unavailable("waiting for \"" + path_ + "\" failed: " + std::strerror(errno));
+    }
     ssize_t n = ::read(fd_, buf_.get() + len_, cap_ - len_);
     if (n > 0) {
       len_ += static_cast<size_t>(n);

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,10 +45,16 @@ class FileReader {
   void consume(size_t n) { pos_ += n; }
 
   /// Appends at least one more byte after end(), keeping every unconsumed byte (and
-  /// every byte since the mark). Returns false at end of file. Throws Unavailable on a
-  /// read error, leaving the reader as it was.
+  /// every byte since the mark). Returns false at end of file, or once the interrupt
+  /// (below) says stop (at_eof() then stays false). Throws Unavailable on a read error,
+  /// leaving the reader as it was.
   bool read_more();
   bool at_eof() const { return eof_; }
+
+  /// While set, read_more() reads nothing more once `(*stop)()` is true; a pipe or FIFO
+  /// is waited on in slices of 100 ms so that a writer that never writes cannot hold a
+  /// drain up. Borrowed: clear it (nullptr) before `*stop` goes.
+  void set_interrupt(const std::function<bool()>* stop) { stop_ = stop; }
 
   /// File offset of begin(), i.e. bytes consumed so far.
   uint64_t offset() const { return base_offset_ + pos_; }
@@ -77,7 +84,23 @@ class FileReader {
   uint64_t base_offset_ = 0;  // file offset of buf_[0]
   uint64_t file_size_ = 0;
   bool eof_ = false;
+  bool regular_ = true;  // a regular file: reads never wait for a writer
+  const std::function<bool()>* stop_ = nullptr;
   std::optional<size_t> mark_;
+};
+
+/// Sets a reader's interrupt (FileReader::set_interrupt) for a scope: one next() call
+/// of a source, with `stop` looking at its context's cancelled().
+template <typename Reader>
+class InterruptScope {
+ public:
+  InterruptScope(Reader& reader, const std::function<bool()>* stop) : reader_(reader) { reader_.set_interrupt(stop); }
+  ~InterruptScope() { reader_.set_interrupt(nullptr); }
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+
+ private:
+  Reader& reader_;
 };
 
 }  // namespace trestle_io

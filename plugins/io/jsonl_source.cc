@@ -484,6 +484,9 @@ trestle::Schema JsonlSource::open() {
 
 std::optional<trestle::Batch> JsonlSource::next(int64_t max_rows, trestle::Context& ctx) {
   if (!opened_) throw trestle::Internal("jsonl_source: next() before open()");
+  // A drain or an abort ends the read, also one waiting on a pipe or skipping a huge line.
+  const std::function<bool()> stop = [&ctx] { return ctx.cancelled(); };
+  InterruptScope<LineReader> interrupt(reader_, &stop);
   const int64_t limit = std::max<int64_t>(1, max_rows);
   // DataSource::open() has no Context: the warnings of open() are logged here, once.
   for (const auto& w : warnings_) ctx.warning(w);

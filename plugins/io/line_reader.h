@@ -29,6 +29,8 @@ class LineReader {
 
   void open(const std::string& path);
   void close() { file_.close(); }
+  /// FileReader::set_interrupt.
+  void set_interrupt(const std::function<bool()>* stop) { file_.set_interrupt(stop); }
   /// The next line, or false at end of input. The view stays valid until the next call
   /// of next(), reset_to_mark() or open(). While marked, a line over kMaxLineBytes
   /// ends input instead (and stopped_at_limit() is true).

@@ -4,6 +4,10 @@
 // execution.open_timeout_s without any signal.
 #include <sys/stat.h>
 
+#include <atomic>
+#include <fstream>
+#include <thread>
+
 #include "fault_fixture.h"
 
 namespace trestle::clitest {
@@ -61,6 +65,46 @@ TEST_F(OpenInterruptTest, AnOpenPastOpenTimeoutEndsTheProcessNamingIt) {
                                 "(execution.open_timeout_s)"))
         << r.err;
   }
+}
+
+TEST_F(OpenInterruptTest, ADrainEndsASourceWaitingOnAPipeThatStaysOpen) {
+  // A writer sends 3 rows and then keeps the FIFO open without writing: the source
+  // waits for more. SIGTERM drains the run at once instead of after drain_timeout_s.
+  // (The schema is declared: inferring it would wait at open for rows to sample.)
+  Write("p.yaml", R"(pipeline: piped
+nodes:
+  - name: src
+    type: csv_source
+    options: {path: in.csv, schema: {id: int64, x: int64}}
+  - name: out
+    type: csv_sink
+    inputs: [src]
+    options: {path: out.csv}
+execution: {drain_timeout_s: 60}
+)");
+  struct Writer {
+    std::atomic<bool> done{false};
+    std::thread thread;
+    ~Writer() {
+      done.store(true);
+      if (thread.joinable()) thread.join();
+    }
+  } writer;
+  writer.thread = std::thread([this, &writer] {
+    std::ofstream out(Path("in.csv"));
+    out << "id,x\n1,10\n2,20\n3,30\n" << std::flush;
+    while (!writer.done.load()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  });
+  auto p = Start({"run", "p.yaml", "--run-dir", "run", "--report", "r.json"});
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(WaitUntil([&] { return Contains(p->Stderr(), "started; run directory"); }, seconds(30))) << p->Stderr();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  p->Signal(SIGTERM);
+  auto r = p->WaitFor(std::chrono::milliseconds(20'000));
+  ASSERT_TRUE(r.has_value()) << "the drain waited for the pipe: " << p->Stderr();
+  EXPECT_EQ(r->exit_code, 0) << r->Describe();
+  EXPECT_EQ(ReadJson("r.json")["status"], "drained");
+  EXPECT_EQ(Read("out.csv"), "id,x\n1,10\n2,20\n3,30\n");
 }
 
 }  // namespace
