@@ -1,5 +1,7 @@
 #include "exec/node_host.h"
 
+#include <cstring>
+
 #include <glog/logging.h>
 #include <nlohmann/json.hpp>
 
@@ -69,9 +71,14 @@ struct HostApiImpl {
     C(self).rejections_.push_back({row, CodeFromAbi(code), reason ? reason : ""});
   }
   static void RejectRecord(void* self, const char* record, const char* location, int32_t code, const char* reason) {
+    RejectRecordBytes(self, record, record ? std::strlen(record) : 0, location, code, reason);
+  }
+  static void RejectRecordBytes(void* self, const char* record, size_t record_len, const char* location, int32_t code,
+                                const char* reason) {
     const CallContext& c = C(self);
     const NodeHost& n = *c.node_;
-    std::string rec = record ? record : "", loc = location ? location : "", why = reason ? reason : "";
+    std::string rec = record ? std::string(record, record_len) : "", loc = location ? location : "",
+                why = reason ? reason : "";
     if (n.dead_letters == nullptr) {
       // Validate time: nothing flows yet, so a reject here is only worth a log line.
       LOG(WARNING) << Tag(c) << "rejected record at " << loc << ": " << why;
@@ -114,7 +121,7 @@ namespace {
 const TrestleHostApi kHostApi = {sizeof(TrestleHostApi),   &HostApiImpl::Log,       &HostApiImpl::CounterAdd,
                                  &HostApiImpl::GaugeSet,   &HostApiImpl::EmitEvent, &HostApiImpl::SetError,
                                  &HostApiImpl::RejectRow,  &HostApiImpl::RejectRecord, &HostApiImpl::Cancelled,
-                                 &HostApiImpl::Progress};
+                                 &HostApiImpl::Progress,   &HostApiImpl::RejectRecordBytes};
 }  // namespace
 
 CallContext::CallContext(const NodeHost* node) : node_(node), host_{sizeof(TrestleHost), &kHostApi, this} {}

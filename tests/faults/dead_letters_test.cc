@@ -102,5 +102,27 @@ TEST_F(DeadLetterFileTest, DiskFullUnderTheOutputFailsTheRunAndPublishesNothing)
   EXPECT_EQ(report["error"]["code"], "RESOURCE_EXHAUSTED");
 }
 
+TEST_F(DeadLetterFileTest, ARejectedRecordKeepsItsNulBytes) {
+  // The record crosses the ABI with its length (ABI 1.2), not as a C string.
+  Write("in.csv", std::string("id,x\n1,2\n3,a\0b,c\n4,5\n", 21));
+  Write("p.yaml", R"(pipeline: nul
+nodes:
+  - name: src
+    type: csv_source
+    options: {path: in.csv, schema: {id: int64, x: int64}}
+  - name: out
+    type: csv_sink
+    inputs: [src]
+    options: {path: out.csv}
+execution: {max_dead_letter_share: 0.5}
+)");
+  ProcessResult r = Run({"run", "p.yaml", "--run-dir", "run", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  std::vector<nlohmann::json> dl = WholeRecords("run/dead_letter.jsonl");
+  ASSERT_EQ(dl.size(), 1u);
+  EXPECT_EQ(dl[0]["record"].get<std::string>(), std::string("3,a\0b,c", 7));
+  EXPECT_EQ(dl[0]["location"], "in.csv:3");
+}
+
 }  // namespace
 }  // namespace trestle::clitest

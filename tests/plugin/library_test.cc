@@ -51,7 +51,7 @@ struct TestHost {
   static void Progress(void*, double, double) {}
 
   TrestleHostApi api{sizeof(TrestleHostApi), &Log, &Metric, &Metric, &Event, &SetError, &RejectRow,
-                     &RejectRecord, &Cancelled, &Progress};
+                     &RejectRecord, &Cancelled, &Progress, nullptr};
   TrestleHost host{sizeof(TrestleHost), &api, this};
   std::string error;
 };

@@ -159,7 +159,7 @@ struct Host {
   static void record(void*, const char*, const char*, int32_t, const char*) {}
   static int32_t cancelled(void*) { return 0; }
   static void progress(void*, double, double) {}
-  TrestleHostApi api{sizeof(TrestleHostApi), &log, &counter_add, &gauge, &event, &error, &reject_row, &record, &cancelled, &progress};
+  TrestleHostApi api{sizeof(TrestleHostApi), &log, &counter_add, &gauge, &event, &error, &reject_row, &record, &cancelled, &progress, nullptr};
   TrestleHost host{sizeof(TrestleHost), &api, &rec};
   trestle::Context ctx{&host};
 };

@@ -3,6 +3,7 @@
 /// events, row rejects, cancellation and progress. Valid only during the call it was
 /// passed to; do not keep it.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -35,8 +36,15 @@ class Context {
     if (ok()) host_->api->reject_row(host_->self, row, code, reason.c_str());
   }
   /// Sources: a raw record that could not become a row, and where it was.
+  /// The record is passed whole, NUL bytes included, to a host of ABI 1.2 or later.
   void reject_record(const std::string& record, const std::string& location, const std::string& reason) const {
-    if (ok()) host_->api->reject_record(host_->self, record.c_str(), location.c_str(), TRESTLE_DATA_ERROR, reason.c_str());
+    if (!ok()) return;
+    constexpr size_t kBytesEnd = offsetof(TrestleHostApi, reject_record_bytes) + sizeof(void*);
+    if (host_->api->struct_size >= kBytesEnd && host_->api->reject_record_bytes != nullptr)
+      host_->api->reject_record_bytes(host_->self, record.data(), record.size(), location.c_str(), TRESTLE_DATA_ERROR,
+                                      reason.c_str());
+    else
+      host_->api->reject_record(host_->self, record.c_str(), location.c_str(), TRESTLE_DATA_ERROR, reason.c_str());
   }
   /// True once the host wants the operator to stop (drain or abort).
   bool cancelled() const { return ok() && host_->api->cancelled(host_->self) != 0; }

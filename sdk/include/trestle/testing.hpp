@@ -164,10 +164,13 @@ class Harness {
   static void set_error(void* s, int32_t c, const char* m) { R(s).error_code = c, R(s).error_message = m; }
   static void reject_row(void* s, int64_t row, int32_t c, const char* r) { R(s).rejections.push_back({row, c, r}); }
   static void reject_record(void* s, const char* rec, const char* loc, int32_t, const char* r) { R(s).rejected_records.push_back({rec, loc, r}); }
+  static void reject_record_bytes(void* s, const char* rec, size_t len, const char* loc, int32_t, const char* r) {
+    R(s).rejected_records.push_back({std::string(rec, len), loc, r});
+  }
   static int32_t cancelled(void* s) { return R(s).cancel ? 1 : 0; }
   static void progress(void* s, double d, double t) { R(s).progress_done = d, R(s).progress_total = t; }
 
-  static constexpr TrestleHostApi kApi = {sizeof(TrestleHostApi), &log, &counter_add, &gauge_set, &emit_event, &set_error, &reject_row, &reject_record, &cancelled, &progress};
+  static constexpr TrestleHostApi kApi = {sizeof(TrestleHostApi), &log, &counter_add, &gauge_set, &emit_event, &set_error, &reject_row, &reject_record, &cancelled, &progress, &reject_record_bytes};
 
   std::unique_ptr<detail::CompiledOperator> compiled_;
   Recorded rec_;

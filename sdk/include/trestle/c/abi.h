@@ -129,6 +129,10 @@ typedef struct TrestleHostApi {
   /* Progress of a source through a finite input: `done` of `total` units (bytes,
    * rows...); total <= 0 when unknown. */
   void (*progress)(void* self, double done, double total);
+  /* ABI 1.2: reject_record with the record's length, so that a record holding NUL
+   * bytes reaches the dead letters whole. Check struct_size before calling it. */
+  void (*reject_record_bytes)(void* self, const char* record, size_t record_len, const char* location,
+                              int32_t code, const char* reason);
 } TrestleHostApi;
 
 /* What an operator receives with every call. Valid for the duration of the call;
