@@ -26,8 +26,13 @@ function(trestle_add_plugin name)
     C_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
   set(_script "${_TRESTLE_PLUGIN_CMAKE_DIR}/trestle_plugin.map")
-  target_link_options(${name} PRIVATE
-    "LINKER:--version-script=${_script}" "LINKER:--no-undefined")
+  target_link_options(${name} PRIVATE "LINKER:--version-script=${_script}")
+  # Every symbol resolved at link time, but in a clang sanitizer build of this tree
+  # (cmake/TrestleSanitize.cmake), where the executable that loads the plugin provides
+  # the sanitizer runtime's symbols.
+  if(NOT TRESTLE_PLUGIN_ALLOW_UNDEFINED)
+    target_link_options(${name} PRIVATE "LINKER:--no-undefined")
+  endif()
   set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS "${_script}")
   if(DEFINED TRESTLE_BUILD_PLUGIN_DIR)
     set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${TRESTLE_BUILD_PLUGIN_DIR}")

@@ -1,4 +1,5 @@
-# trestle_warnings(target): the project's own warning set for its own code.
+# trestle_warnings(target): the project's own warning set for its own code. (Sanitizer
+# flags apply to every target of the tree: TrestleSanitize.cmake.)
 function(trestle_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-unused-parameter)
   # GCC 12 reports -Wrestrict false positives inside libstdc++'s std::string at -O3
@@ -8,9 +9,5 @@ function(trestle_warnings target)
   endif()
   if(TRESTLE_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
-  endif()
-  if(TRESTLE_SANITIZE)
-    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer)
-    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
 endfunction()

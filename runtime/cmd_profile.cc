@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include <unistd.h>
@@ -18,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "common/output_file.h"
 #include "common_options.h"
 #include "exec/flow_runner.h"
 #include "exit_codes.h"
@@ -66,29 +66,39 @@ std::vector<std::string> SplitList(const std::vector<std::string>& values) {
   return out;
 }
 
-// Writes `text` to `path` through a temporary file and a rename.
-bool WriteFileAtomically(const std::string& path, const std::string& text, std::string* error) {
-  std::error_code ec;
-  auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    f.flush();
-    if (!f) {
-      *error = "cannot write " + tmp;
-      std::filesystem::remove(tmp, ec);
-      return false;
-    }
+// The command builds a pipeline of its own (a source "data" and a profile_sink
+// "profile"); its problems are the user's arguments, so they are printed naming those
+// — DATA, -o, --max-categories... — not a line and column of the generated pipeline.
+std::string ArgumentOf(const core::Diagnostic& d) {
+  const std::string source = "nodes[0].options.", sink = "nodes[1].options.";
+  auto flag = [](std::string option) {
+    std::replace(option.begin(), option.end(), '_', '-');
+    return "--" + option;
+  };
+  if (d.path == source + "path") return "DATA";
+  if (d.path == sink + "path") return "-o";
+  if (d.path.rfind(source, 0) == 0) return flag(d.path.substr(source.size()));
+  if (d.path.rfind(sink, 0) == 0) return flag(d.path.substr(sink.size()));
+  return "";
+}
+
+// `message` with the generated pipeline's names replaced by the arguments they are.
+std::string InArgumentTerms(std::string message) {
+  const std::pair<std::string, std::string> terms[] = {{"input from \"data\": ", ""},
+                                                       {"option \"path\": ", ""},
+                                                       {"node \"data\" (option \"path\")", "DATA"},
+                                                       {"node \"profile\" (option \"path\")", "-o"}};
+  for (const auto& [generated, user] : terms)
+    for (size_t at = message.find(generated); at != std::string::npos; at = message.find(generated, at + user.size()))
+      message.replace(at, generated.size(), user);
+  return message;
+}
+
+void PrintDiagnostics(const core::Diagnostics& diags) {
+  for (const core::Diagnostic& d : diags.list()) {
+    const std::string argument = ArgumentOf(d);
+    std::cerr << "trestle profile: " << (argument.empty() ? "" : argument + ": ") << InArgumentTerms(d.message) << "\n";
   }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    *error = "cannot rename " + tmp + " to " + path + ": " + ec.message();
-    std::filesystem::remove(tmp, ec);
-    return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -140,6 +150,23 @@ int ProfileCommand(const Args& args) {
     return kExitUsage;
   }
 
+  // --schema-out is written by the command itself: refused before anything runs when it
+  // is not a file that may be replaced, or names DATA or -o.
+  std::vector<core::HostFile> host_files;
+  if (!schema_out.empty()) {
+    core::Status usable = core::CheckOutputFile(schema_out, "--schema-out");
+    const std::string key = core::CanonicalPathKey(schema_out);
+    if (usable.ok() && (key == core::CanonicalPathKey(data) || key == core::CanonicalPathKey(output)))
+      usable = core::Status(core::Code::kInvalidArgument, "--schema-out: \"" + schema_out + "\" is also " +
+                                                              (key == core::CanonicalPathKey(data) ? "DATA" : "-o") +
+                                                              "; give it a path of its own");
+    if (!usable.ok()) {
+      std::cerr << "trestle profile: " << usable.message() << "\n";
+      return kExitUsage;
+    }
+    host_files.push_back({schema_out, "--schema-out"});
+  }
+
   nlohmann::json source_options = {{"path", data}, {"infer_rows", infer_rows}};
   if (format == "csv") {
     if (delimiter.empty() && Lower(std::filesystem::path(data).extension().string()) == ".tsv") delimiter = "\\t";
@@ -176,7 +203,7 @@ int ProfileCommand(const Args& args) {
   core::Diagnostics diags;
   auto validated = core::ValidatePipelineText(pipeline.dump(2), core::Format::kJson, display, core::LoadOptions{}, registry, &diags);
   if (!validated.ok()) {
-    std::cerr << diags.ToString();
+    PrintDiagnostics(diags);
     if (diags.empty()) std::cerr << validated.status().message() << "\n";
     for (const auto& d : diags.list())
       if (d.message.find("unknown operator") != std::string::npos)
@@ -184,9 +211,9 @@ int ProfileCommand(const Args& args) {
     return kExitInvalidPipeline;
   }
   core::Diagnostics plan_diags;
-  auto planned = core::BuildPlan(validated.value(), registry, &plan_diags);
+  auto planned = core::BuildPlan(validated.value(), registry, &plan_diags, nullptr, host_files);
   if (!planned.ok()) {
-    std::cerr << plan_diags.ToString();
+    PrintDiagnostics(plan_diags);
     if (plan_diags.empty()) std::cerr << planned.status().message() << "\n";
     return kExitInvalidPipeline;
   }
@@ -214,9 +241,9 @@ int ProfileCommand(const Args& args) {
     const int src = plan->NodeIndex("data");
     nlohmann::ordered_json types = nlohmann::ordered_json::object();
     for (const auto& f : plan->nodes[static_cast<size_t>(src)]->output_schema.fields()) types[f.name] = trestle::type_name(f.type);
-    std::string error;
-    if (!WriteFileAtomically(schema_out, types.dump(2) + "\n", &error)) {
-      std::cerr << "trestle profile: " << error << "\n";
+    core::Status written = core::WriteOutputFile(schema_out, types.dump(2) + "\n", "--schema-out");
+    if (!written.ok()) {
+      std::cerr << "trestle profile: " << written.message() << "\n";
       return kExitRunFailed;
     }
   }

@@ -1,11 +1,10 @@
 // trestle report RUN_ID [-o report.html] [--state-dir D] [--history-runs N]
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
 
 #include "commands.h"
+#include "common/output_file.h"
 #include "common_options.h"
 #include "exec/row_json.h"
 #include "exit_codes.h"
@@ -46,6 +45,13 @@ int ReportCommand(const Args& args) {
     return kExitUsage;
   }
 
+  // What -o names is refused before anything is read when it is not a file to replace.
+  if (!output.empty() && output != "-") {
+    if (core::Status usable = CheckCommandOutput(output, "-o", state_dir); !usable.ok()) {
+      std::cerr << "trestle: " << usable.message() << "\n";
+      return kExitUsage;
+    }
+  }
   auto store = OpenStoreOrReport(state_dir);
   if (!store) return kExitRunFailed;
   if (run_id == "latest") {
@@ -142,18 +148,7 @@ int ReportCommand(const Args& args) {
     std::cout << html;
     return kExitOk;
   }
-  if (output.empty()) output = "report-" + run_id + ".html";
-  std::error_code ec;
-  auto parent = std::filesystem::path(output).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  const std::string tmp = output + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f << html;
-    if (!f) return Fail(core::Status(core::Code::kResourceExhausted, "cannot write " + tmp));
-  }
-  std::filesystem::rename(tmp, output, ec);
-  if (ec) return Fail(core::Status(core::Code::kResourceExhausted, "cannot rename " + tmp + " to " + output + ": " + ec.message()));
+  if (core::Status written = core::WriteOutputFile(output, html, "-o"); !written.ok()) return Fail(written);
   std::set<std::string> distinct;
   for (const auto& f : in.features) distinct.insert(f.feature);
   std::cout << "wrote " << output << " (run " << run_id << ", " << distinct.size() << " monitored feature"

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "common_options.h"
 #include "config/settings.h"
+#include "common/output_file.h"
 #include "exec/flow_runner.h"
 #include "exec/orphan_files.h"
 #include "exec/run_report.h"
@@ -47,6 +48,26 @@ core::AdminServer::Options AdminCallbacks(const core::Plan& plan, const core::Fl
     return {true, ""};
   };
   return o;
+}
+
+// Writes the run's report to RUN_DIR/report.json and `report_path`. A report that
+// cannot be written fails the run — after its outputs were published, so the report
+// says so — and what is written, stored and printed then agrees on "failed".
+core::Status WriteReports(const std::string& run_dir, const std::string& report_path, const core::Status& status,
+                          nlohmann::json* report) {
+  const std::string in_run_dir = (std::filesystem::path(run_dir) / "report.json").string();
+  core::Status w = core::WriteJsonFile(in_run_dir, *report);
+  bool run_dir_written = w.ok();
+  if (w.ok() && !report_path.empty()) w = core::WriteJsonFile(report_path, *report);
+  if (w.ok()) return w;
+  LOG(ERROR) << w.ToString();
+  if (status.ok()) {
+    (*report)["status"] = "failed";
+    (*report)["error"] = {{"code", core::CodeName(w.code())},
+                          {"message", "the outputs were published, but the report was not: " + w.message()}};
+    if (run_dir_written) (void)core::WriteJsonFile(in_run_dir, *report);
+  }
+  return w;
 }
 
 }  // namespace
@@ -91,6 +112,25 @@ int RunCommand(const Args& args) {
     admin = *parsed;
   }
 
+  // The files this run writes besides its sinks' are known before it plans, so that a
+  // node or dead_letter.path naming one of them is refused with the pipeline's errors.
+  const std::string run_id = NewRunId();
+  if (run_dir.empty()) run_dir = (std::filesystem::path(state_dir) / "runs" / run_id).string();
+  const std::string store_path = core::RunStore::DefaultPath(state_dir);
+  if (!report_path.empty()) {
+    core::Status usable = CheckCommandOutput(report_path, "--report", state_dir);
+    if (!usable.ok()) {
+      std::cerr << "trestle: " << usable.message() << "\n";
+      return kExitUsage;
+    }
+  }
+  std::vector<core::HostFile> host_files = {
+      {(std::filesystem::path(run_dir) / "report.json").string(), "the run's report (RUN_DIR/report.json)"},
+      {(std::filesystem::path(run_dir) / "dead_letter.jsonl").string(), "the run's dead letters (RUN_DIR/dead_letter.jsonl)",
+       true, true}};
+  if (!report_path.empty()) host_files.push_back({report_path, "the run report (--report)"});
+  if (!no_store) host_files.push_back({store_path, "the run store (STATE_DIR/runs.db)"});
+
   core::PluginRegistry registry = common.LoadRegistry();
   for (const auto& r : registry.Refusals()) LOG(WARNING) << "plugin refused: " << r.status.message();
   // Signals are watched from here on. While the operators are being opened there is no
@@ -111,13 +151,11 @@ int RunCommand(const Args& args) {
                  }},
                 core::ExecutionSettings{}.drain_timeout_s);
   config::Execution execution;
-  std::unique_ptr<core::Plan> plan = PlanOrReport(file, common, registry, std::cerr, &execution, &control);
+  std::unique_ptr<core::Plan> plan = PlanOrReport(file, common, registry, std::cerr, &execution, &control, host_files);
   if (!plan) return control.interrupted() ? kExitRunFailed : kExitInvalidPipeline;
   signals.set_drain_timeout_s(plan->exec.drain_timeout_s);
   if (!admin && !no_admin && execution.service()) admin = core::AdminAddress{"127.0.0.1", 9464};
 
-  const std::string run_id = NewRunId();
-  if (run_dir.empty()) run_dir = (std::filesystem::path(state_dir) / "runs" / run_id).string();
   auto run_dir_lock = RunDirLock::Claim(run_dir, run_id);
   if (!run_dir_lock.ok()) {
     std::cerr << "trestle: " << run_dir_lock.status().message() << "\n";
@@ -132,7 +170,7 @@ int RunCommand(const Args& args) {
   // The run store: a store that cannot be opened or written costs the record, not the run.
   std::unique_ptr<core::RunStore> store;
   if (!no_store) {
-    auto opened = core::RunStore::Open(core::RunStore::DefaultPath(state_dir));
+    auto opened = core::RunStore::Open(store_path);
     if (opened.ok()) ReconcileAbandonedRuns(**opened);
     core::Status begun = opened.ok() ? (*opened)->BeginRun(run_id, plan->pipeline, plan->file, plan->config_hash,
                                                             core::NowIso(), {core::CurrentProcess(), run_dir_abs})
@@ -173,9 +211,7 @@ int RunCommand(const Args& args) {
   active.store(nullptr);
 
   nlohmann::json report = core::BuildRunReport(*plan, runner, run_id, status);
-  core::Status w = core::WriteJsonFile((std::filesystem::path(run_dir) / "report.json").string(), report);
-  if (w.ok() && !report_path.empty()) w = core::WriteJsonFile(report_path, report);
-  if (!w.ok()) LOG(ERROR) << w.ToString();
+  core::Status w = WriteReports(run_dir, report_path, status, &report);
   if (store) {
     if (core::Status st = store->EndRun(report); !st.ok()) LOG(WARNING) << "run store: " << st.message();
   }

@@ -5,10 +5,12 @@
 
 #include <gflags/gflags.h>
 
+#include "common/output_file.h"
 #include "config/settings.h"
 #include "graph/planner.h"
 #include "open_watchdog.h"
 #include "plugin/search_path.h"
+#include "store/run_store.h"
 
 namespace po = boost::program_options;
 
@@ -54,7 +56,8 @@ std::optional<core::ValidatedPipeline> ValidateOrReport(const std::string& file,
 
 std::unique_ptr<core::Plan> PlanOrReport(const std::string& file, const CommonOptions& common,
                                          const core::PluginRegistry& registry, std::ostream& err,
-                                         config::Execution* execution, core::PlanControl* control) {
+                                         config::Execution* execution, core::PlanControl* control,
+                                         const std::vector<core::HostFile>& host_files) {
   auto validated = ValidateOrReport(file, common, registry, err);
   if (!validated) return nullptr;
   if (execution) *execution = validated->loaded.pipeline.execution();
@@ -64,7 +67,7 @@ std::unique_ptr<core::Plan> PlanOrReport(const std::string& file, const CommonOp
   core::Diagnostics diags;
   std::optional<OpenWatchdog> watchdog;
   watchdog.emplace(control);
-  auto plan = core::BuildPlan(*validated, registry, &diags, control);
+  auto plan = core::BuildPlan(*validated, registry, &diags, control, host_files);
   watchdog.reset();
   if (plan.ok()) return std::move(plan).value();
   if (plan.status().code() == core::Code::kCancelled) {
@@ -73,6 +76,18 @@ std::unique_ptr<core::Plan> PlanOrReport(const std::string& file, const CommonOp
   }
   err << diags.ToString() << diags.size() << " error" << (diags.size() == 1 ? "" : "s") << " in " << file << "\n";
   return nullptr;
+}
+
+core::Status CheckCommandOutput(const std::string& path, const std::string& option, const std::string& state_dir) {
+  core::Status usable = core::CheckOutputFile(path, option);
+  if (!usable.ok()) return usable;
+  const std::string store = core::RunStore::DefaultPath(state_dir);
+  const std::string key = core::CanonicalPathKey(path);
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+    if (key == core::CanonicalPathKey(store + suffix))
+      return core::InvalidArgument(option + ": \"" + path + "\" is the run store (" + store + suffix +
+                                   "); writing it would lose every run recorded there");
+  return core::Status::Ok();
 }
 
 bool ParseArgs(const std::vector<std::string>& args, const po::options_description& desc,

@@ -13,6 +13,7 @@
 #include "config/validate.h"
 #include "graph/plan.h"
 #include "graph/plan_control.h"
+#include "graph/planner.h"
 #include "plugin/registry.h"
 
 namespace trestle::cli {
@@ -42,7 +43,13 @@ std::optional<core::ValidatedPipeline> ValidateOrReport(const std::string& file,
 /// `control`, may be interrupted through it; see runtime/open_watchdog.h).
 std::unique_ptr<core::Plan> PlanOrReport(const std::string& file, const CommonOptions& common,
                                          const core::PluginRegistry& registry, std::ostream& err,
-                                         config::Execution* execution = nullptr, core::PlanControl* control = nullptr);
+                                         config::Execution* execution = nullptr, core::PlanControl* control = nullptr,
+                                         const std::vector<core::HostFile>& host_files = {});
+
+/// Whether a command may write `path` for its option `option` (e.g. "--report"): a
+/// regular file or a new path (core::CheckOutputFile), and not the run store of
+/// `state_dir` (runs.db and its journal files). INVALID_ARGUMENT naming both, if not.
+core::Status CheckCommandOutput(const std::string& path, const std::string& option, const std::string& state_dir);
 
 /// Parses a subcommand's arguments. Returns false (after printing the problem and the
 /// usage to stderr) on a usage error; sets `help` when --help was asked for.

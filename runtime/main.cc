@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "exit_codes.h"
 #include "fatal_signals.h"
+#include "process_start.h"
 
 namespace {
 
@@ -34,6 +35,9 @@ know are passed to glog (e.g. --v=1, --logtostderr=0, --log_dir=DIR).)";
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything opens a file or starts a thread (runtime/process_start.h).
+  trestle::cli::OpenClosedStandardFds();
+  trestle::cli::PrepareProcessSignals();
   FLAGS_logtostderr = true;
   FLAGS_colorlogtostderr = true;
   google::InitGoogleLogging(argv[0]);
@@ -49,6 +53,9 @@ int main(int argc, char** argv) {
   }
   std::string cmd = argv[1];
   Args args(argv + 2, argv + argc);
+  // Only `run` watches SIGINT/SIGTERM/SIGHUP (blocked since the start of main); every
+  // other command ends by them as usual.
+  if (cmd != "run") RestoreStopSignals();
   if (cmd == "run") return RunCommand(args);
   if (cmd == "validate") return ValidateCommand(args);
   if (cmd == "graph") return GraphCommand(args);

@@ -6,21 +6,12 @@
 
 #include <glog/logging.h>
 
+#include "process_start.h"
+
 namespace trestle::cli {
 
-namespace {
-sigset_t WatchedSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
-  return set;
-}
-}  // namespace
-
 SignalWatcher::SignalWatcher() {
-  sigset_t set = WatchedSignals();
+  sigset_t set = StopSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
@@ -39,7 +30,7 @@ void SignalWatcher::Stop() {
 
 void SignalWatcher::Loop() {
   double drain_timeout_s = drain_timeout_s_.load();
-  const sigset_t set = WatchedSignals();
+  const sigset_t set = StopSignals();
   std::chrono::steady_clock::time_point drain_deadline{}, abort_deadline{};
   bool timed_out = false, aborted = false;
   // After an abort, operators have this long to return before the process exits

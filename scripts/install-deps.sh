@@ -3,8 +3,10 @@
 # all packages are already present it does nothing and returns at once.
 set -euo pipefail
 
+# libclang-rt-14-dev: clang's sanitizer and libFuzzer runtimes (only recommended by
+# clang, so --no-install-recommends would leave them out).
 packages=(
-  build-essential cmake ninja-build clang pkg-config git ca-certificates
+  build-essential cmake ninja-build clang libclang-rt-14-dev pkg-config git ca-certificates
   libboost-dev libboost-program-options-dev libboost-filesystem-dev
   libtbb-dev libprotobuf-dev protobuf-compiler
   libgflags-dev libgoogle-glog-dev libunwind-dev

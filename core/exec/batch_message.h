@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 
+#include "common/tsan_edge.h"
 #include "trestle/batch.hpp"
 
 namespace trestle::core {
@@ -31,14 +32,16 @@ class BatchTicket {
 };
 
 struct BatchMessage {
+  [[no_unique_address]] TsanFence fence_in = {};  ///< first (common/tsan_edge.h)
   int source = -1;      ///< node index of the source that read the batch
   uint64_t seq = 0;     ///< per-source sequence number, from 0
   std::shared_ptr<const trestle::Batch> batch;  ///< null: tombstone
   std::shared_ptr<BatchTicket> ticket;
+  [[no_unique_address]] TsanFence fence_out = {};  ///< last (common/tsan_edge.h)
 
-  BatchMessage Tombstone() const { return BatchMessage{source, seq, nullptr, ticket}; }
+  BatchMessage Tombstone() const { return BatchMessage{{}, source, seq, nullptr, ticket}; }
   BatchMessage With(trestle::Batch b) const {
-    return BatchMessage{source, seq, std::make_shared<const trestle::Batch>(std::move(b)), ticket};
+    return BatchMessage{{}, source, seq, std::make_shared<const trestle::Batch>(std::move(b)), ticket};
   }
 };
 

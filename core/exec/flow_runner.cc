@@ -14,6 +14,7 @@
 #include <oneapi/tbb/task_scheduler_observer.h>
 
 #include "common/signal_stack.h"
+#include "common/tsan_edge.h"
 
 #include "exec/dead_letter_budget.h"
 #include "exec/monitor_worker.h"
@@ -55,9 +56,33 @@ struct FlowRunner::Impl {
   std::condition_variable commit_cv;
   bool stop_committer = false;
   std::thread committer;
+
+  // arena.execute(f), with the hand-offs into and out of the arena made visible to
+  // ThreadSanitizer (common/tsan_edge.h).
+  template <class F>
+  void Execute(F&& f) {
+    TsanHandOffRelease();
+    arena.execute([&] {
+      TsanHandOffAcquire();
+      f();
+      TsanHandOffRelease();
+    });
+    TsanHandOffAcquire();
+  }
 };
 
 namespace {
+
+// Runs a flow-graph node's body: what the threads that handed it the message wrote is
+// visible to ThreadSanitizer, and so is what the body wrote to the threads after it.
+template <class F>
+auto InBody(F&& f) {
+  TsanHandOffAcquire();
+  struct Released {
+    ~Released() { TsanHandOffRelease(); }
+  } released;
+  return f();
+}
 
 // Number of distinct paths from each node to `to`, and the sources upstream of `to`.
 int64_t PathsTo(const Plan& plan, int from, int to, std::vector<int64_t>& memo) {
@@ -147,7 +172,7 @@ FlowRunner::~FlowRunner() {
   }
   // The graph's nodes must go inside the arena they were built in.
   if (impl_) {
-    impl_->arena.execute([&] {
+    impl_->Execute([&] {
       impl_->tbb_nodes.clear();
       impl_->graph.reset();
     });
@@ -194,9 +219,10 @@ Status FlowRunner::Run() {
   im.drivers.resize(n);
   const ExecutionSettings& ex = plan_->exec;
 
+  // OnDone last: once the last batch is done, the runner may be destroyed.
   im.on_done = [this](int source, uint64_t seq) {
-    impl_->drivers[static_cast<size_t>(source)]->OnDone(seq);
     if (plan_->exec.commit_every_batches > 0) impl_->commit_cv.notify_one();
+    impl_->drivers[static_cast<size_t>(source)]->OnDone(seq);
   };
 
   // Commits the sinks, then acks every source up to what it has finished. The final
@@ -257,7 +283,7 @@ Status FlowRunner::Run() {
     }
   };
 
-  im.arena.execute([&] {
+  im.Execute([&] {
     im.graph = std::make_unique<flow::graph>();
     flow::graph& g = *im.graph;
     for (int i : plan_->topo_order) {
@@ -282,7 +308,7 @@ Status FlowRunner::Run() {
           }
           auto f = std::make_unique<flow::function_node<BatchMessage, BatchMessage>>(
               g, static_cast<size_t>(std::max(1, node.concurrency)),
-              [ex_ptr](const BatchMessage& m) { return ex_ptr->Process(m); });
+              [ex_ptr](const BatchMessage& m) { return InBody([&] { return ex_ptr->Process(m); }); });
           im.in[k] = f.get();
           im.out[k] = f.get();
           im.tbb_nodes.push_back(std::move(f));
@@ -293,8 +319,10 @@ Status FlowRunner::Run() {
           NodeExecutor* ex_ptr = im.executors[k].get();
           auto f = std::make_unique<flow::function_node<BatchMessage, flow::continue_msg>>(
               g, flow::serial, [ex_ptr](const BatchMessage& m) {
-                ex_ptr->Write(m);
-                return flow::continue_msg();
+                return InBody([&] {
+                  ex_ptr->Write(m);
+                  return flow::continue_msg();
+                });
               });
           im.in[k] = f.get();
           if (node.ordered && CanSequence(*plan_, i)) {
@@ -316,8 +344,10 @@ Status FlowRunner::Run() {
           im.monitor_nodes.push_back(k);
           auto f = std::make_unique<flow::function_node<BatchMessage, flow::continue_msg>>(
               g, flow::unlimited, [&im, k](const BatchMessage& m) {
-                im.monitors[k]->Offer(m);
-                return flow::continue_msg();
+                return InBody([&] {
+                  im.monitors[k]->Offer(m);
+                  return flow::continue_msg();
+                });
               });
           im.in[k] = f.get();
           im.tbb_nodes.push_back(std::move(f));
@@ -344,16 +374,25 @@ Status FlowRunner::Run() {
     im.committer = std::thread([this, &im, commit_round, acks_at_end] {
       EnsureSignalStack();
       std::unique_lock<std::mutex> l(im.commit_mu);
+      // A source acked only at the end (it feeds a two-phase sink) still counts towards
+      // the periodic commit — it flushes and syncs what the sinks hold, so a stream-mode
+      // sink's reader sees committed rows — by what it finished since the last round.
+      std::vector<int64_t> done_at_last_round(im.drivers.size(), 0);
       while (!im.stop_committer) {
         im.commit_cv.wait_for(l, std::chrono::milliseconds(200));
         if (im.stop_committer || run_.failed()) continue;
         int64_t pending = 0;
-        for (size_t k = 0; k < im.drivers.size(); ++k)
-          if (im.drivers[k] && !acks_at_end[k]) pending += im.drivers[k]->DoneNotAcked();
+        std::vector<int64_t> done_now(im.drivers.size(), 0);
+        for (size_t k = 0; k < im.drivers.size(); ++k) {
+          if (!im.drivers[k]) continue;
+          done_now[k] = im.drivers[k]->DoneNotAcked();
+          pending += acks_at_end[k] ? done_now[k] - done_at_last_round[k] : done_now[k];
+        }
         if (pending < plan_->exec.commit_every_batches) continue;
         l.unlock();
         commit_round(false);
         l.lock();
+        done_at_last_round = done_now;
       }
     });
   }
@@ -366,11 +405,11 @@ Status FlowRunner::Run() {
     pumps.emplace_back([&im, k] {
       EnsureSignalStack();
       flow::broadcast_node<BatchMessage>* entry = static_cast<flow::broadcast_node<BatchMessage>*>(im.out[k]);
-      im.drivers[k]->Pump([&](BatchMessage m) { im.arena.execute([&] { entry->try_put(m); }); }, &im.on_done);
-      im.arena.execute([&] { im.graph->release_wait(); });
+      im.drivers[k]->Pump([&](BatchMessage m) { im.Execute([&] { entry->try_put(m); }); }, &im.on_done);
+      im.Execute([&] { im.graph->release_wait(); });
     });
   }
-  im.arena.execute([&] { im.graph->wait_for_all(); });
+  im.Execute([&] { im.graph->wait_for_all(); });
   for (auto& t : pumps) t.join();
   running_.store(false);
   for (auto& d : im.drivers)

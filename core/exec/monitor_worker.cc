@@ -23,7 +23,7 @@ void MonitorWorker::Offer(const BatchMessage& m) {
     if (!finishing_ && queue_.size() < capacity_) {
       // Without the ticket: the batch's in-flight token goes back to its source as soon
       // as the data path is done with it, whether or not the monitor has looked yet.
-      queue_.push_back(BatchMessage{m.source, m.seq, m.batch, nullptr});
+      queue_.push_back(BatchMessage{{}, m.source, m.seq, m.batch, nullptr});
       cv_.notify_one();
       return;
     }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <glog/logging.h>
+#include <nlohmann/json.hpp>
 
 namespace trestle::core {
 
@@ -31,6 +32,17 @@ class FileLock {
   int fd_;
 };
 
+// Whether bytes [from, to) of `fd` are one complete JSON object (a record). Tails
+// longer than a record can sensibly be are not read: they are cut as torn.
+bool TailIsWholeRecord(int fd, off_t from, off_t to) {
+  constexpr off_t kMaxRecordBytes = 16 << 20;
+  if (to - from > kMaxRecordBytes) return false;
+  std::string tail(static_cast<size_t>(to - from), '\0');
+  if (::pread(fd, tail.data(), tail.size(), from) != static_cast<ssize_t>(tail.size())) return false;
+  const nlohmann::json j = nlohmann::json::parse(tail, nullptr, /*allow_exceptions=*/false);
+  return j.is_object();
+}
+
 }  // namespace
 
 RecordFile::~RecordFile() {
@@ -43,7 +55,9 @@ Status RecordFile::Open() {
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (ec) return ErrnoStatus(ec.value(), "cannot create the directory of " + path_);
   // O_NOFOLLOW: records go into the file named, never through a link somewhere else.
-  int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  // O_NONBLOCK: a FIFO put there after validation is refused below instead of blocking
+  // the open until some process reads it (no effect on a regular file).
+  int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
   if (fd < 0) {
     const int err = errno;
     return ErrnoStatus(err, err == ELOOP ? "cannot open " + path_ + " (it is a symbolic link)" : "cannot open " + path_);
@@ -80,9 +94,21 @@ Status RecordFile::CutTornTail(off_t* end) {
     }
     pos = from;
   }
-  ::close(rfd);
   if (boundary < 0) boundary = 0;
-  if (boundary == st.st_size) return Status::Ok();
+  if (boundary == st.st_size) {
+    ::close(rfd);
+    return Status::Ok();
+  }
+  // A last record that is whole but lacks its newline (a writer that ends records
+  // without one, an editor) is kept: it gets its newline instead of being cut.
+  const bool whole = TailIsWholeRecord(rfd, boundary, st.st_size);
+  ::close(rfd);
+  if (whole) {
+    LOG(WARNING) << path_ << " ended in a complete record without a newline; appending the newline";
+    if (::write(fd_, "\n", 1) != 1) return ErrnoStatus(errno, "cannot end the last record of " + path_);
+    *end = st.st_size + 1;
+    return Status::Ok();
+  }
   LOG(WARNING) << path_ << " ended in a torn record (" << (st.st_size - boundary)
                << " bytes after the last complete line, left by a crash or a full disk); cutting it off before appending";
   if (::ftruncate(fd_, boundary) != 0) return ErrnoStatus(errno, "cannot cut the torn record at the end of " + path_);

@@ -4,7 +4,9 @@
 /// writes its records at the end under an exclusive flock; a write that fails midway
 /// (a full disk) is cut off again, so the file ends at a record boundary. A file that
 /// already ends in a torn record (a crash of an older version, another writer's full
-/// disk) has the fragment cut off, with a warning, before the first append. Not
+/// disk) has the fragment cut off, with a warning, before the first append — unless
+/// the fragment is a whole JSON record that only lacks its newline: then the newline is
+/// appended instead. Not
 /// thread-safe: callers serialise (DeadLetterWriter holds a mutex).
 
 #include <cstddef>

@@ -2,10 +2,9 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
+#include "common/output_file.h"
 #include "exec/row_json.h"
 
 namespace trestle::core {
@@ -169,18 +168,7 @@ std::string FormatRunSummary(const nlohmann::json& r) {
 }
 
 Status WriteJsonFile(const std::string& path, const nlohmann::json& report) {
-  std::error_code ec;
-  auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp);
-    f << report.dump(2) << "\n";
-    if (!f) return Status(Code::kResourceExhausted, "cannot write " + tmp);
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return Status(Code::kResourceExhausted, "cannot rename " + tmp + " to " + path + ": " + ec.message());
-  return Status::Ok();
+  return WriteOutputFile(path, report.dump(2) + "\n", "the run report");
 }
 
 }  // namespace trestle::core

@@ -19,7 +19,8 @@ nlohmann::json BuildRunReport(const Plan& plan, const FlowRunner& runner, const 
 /// The human-readable summary printed at the end of a run.
 std::string FormatRunSummary(const nlohmann::json& report);
 
-/// Writes `report` to `path` atomically (temporary file, then rename).
+/// Writes `report` to `path` as the runtime writes every file (common/output_file.h):
+/// "<path>.tmp-<pid>", fsync, rename; refuses a path that is not a regular file.
 Status WriteJsonFile(const std::string& path, const nlohmann::json& report);
 
 }  // namespace trestle::core

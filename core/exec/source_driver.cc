@@ -69,7 +69,7 @@ void SourceDriver::Pump(const std::function<void(BatchMessage)>& emit, const Bat
       seq = produced_++;
       ++inflight_;
     }
-    emit(BatchMessage{index_, seq, std::make_shared<const trestle::Batch>(std::move(*batch)),
+    emit(BatchMessage{{}, index_, seq, std::make_shared<const trestle::Batch>(std::move(*batch)),
                       std::make_shared<BatchTicket>(index_, seq, on_done)});
   }
 }
@@ -79,8 +79,10 @@ void SourceDriver::OnDone(uint64_t seq) {
     std::lock_guard<std::mutex> l(mu_);
     done_.insert(seq);
     --inflight_;
+    // Under the lock: once WaitForInflight() sees the last batch done, the runner may
+    // destroy this driver, condition variable included.
+    cv_.notify_all();
   }
-  cv_.notify_all();
 }
 
 std::optional<uint64_t> SourceDriver::AckableUpTo() const {

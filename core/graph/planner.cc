@@ -1,5 +1,7 @@
 #include "graph/planner.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <deque>
 #include <filesystem>
@@ -8,6 +10,7 @@
 
 #include <glog/logging.h>
 
+#include "common/output_file.h"
 #include "config/option_check.h"
 #include "config/settings.h"
 #include "model/model_repository.h"
@@ -219,25 +222,81 @@ std::vector<std::string> OutputPaths(const OperatorInfo& info, const OptionValue
   return out;
 }
 
-// Two nodes writing one file would publish over each other: refuse the second, at its
-// option. Paths are compared as absolute, normalised and with existing links resolved.
-void CheckOutputPaths(const ValidatedPipeline& validated, const Plan& plan, Diagnostics* diags) {
-  std::map<std::string, std::pair<size_t, std::string>> claimed;  // file -> node, option
+// What is wrong with `value` as a file path, or empty: a NUL byte (the C ABI would cut
+// the path there, silently naming another file) or, for a file to write, a trailing
+// slash (a directory, found only when publishing).
+std::string PathProblem(const std::string& value, bool writes) {
+  if (size_t nul = value.find('\0'); nul != std::string::npos)
+    return "the path holds a NUL byte (after \"" + value.substr(0, nul) +
+           "\"); a path cannot, and it would silently name another file";
+  if (writes && value.back() == '/') return "\"" + value + "\" ends with \"/\", which names a directory; a file path is needed";
+  return {};
+}
+
+// dead_letter.path is appended to while the run goes: an existing one must be a regular
+// file (a FIFO would block the run at its first dead letter, a device or link would
+// send the records elsewhere) in a directory the run may write.
+std::string DeadLetterPathProblem(const std::string& path) {
+  if (std::string p = PathProblem(path, true); !p.empty()) return p;
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    const char* what = S_ISLNK(st.st_mode)    ? "a symbolic link"
+                       : S_ISDIR(st.st_mode)  ? "a directory"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISBLK(st.st_mode)  ? "a block device"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                                              : "not a regular file";
+    return "\"" + path + "\" is " + what + "; dead letters are appended only to a regular file (or a new path)";
+  }
+  Status writable = CheckOutputFile(path, "");
+  return writable.ok() ? std::string() : writable.message();
+}
+
+// One check for every file a run touches by name: two writers of one file would
+// publish over each other, and a writer of a file that is read (a source's input, a
+// monitor's reference) would destroy it while it is read. Refuses the later claim, at
+// its option, naming the earlier one. Host files (the report, the run directory's) are
+// claimed first, then dead_letter.path, then each node's input and output paths. Paths
+// are compared as absolute, normalised and with existing links resolved. Also refuses
+// path options that cannot be what they say (PathProblem).
+void CheckOutputPaths(const ValidatedPipeline& validated, const Plan& plan, const std::vector<HostFile>& host_files,
+                      Diagnostics* diags) {
+  struct Claim {
+    std::string who;  // "node \"out\" (option \"path\")", "--report"...
+    bool writes;
+  };
+  std::map<std::string, Claim> claimed;  // canonical file -> first claim
+  // Returns the message for a conflicting claim, or empty after recording this one.
+  auto claim = [&](const std::string& value, const std::string& who, bool writes) -> std::string {
+    auto [it, fresh] = claimed.try_emplace(CanonicalPathKey(value), Claim{who, writes});
+    if (fresh) return {};
+    if (!writes && !it->second.writes) return {};  // two readers of one file
+    const std::string& other = it->second.who;
+    if (writes && it->second.writes)
+      return "\"" + value + "\" is also written by " + other + "; two writers cannot share one file: give each its own path";
+    return writes ? "\"" + value + "\" is read by " + other + "; writing it would destroy it: write somewhere else"
+                  : "\"" + value + "\" is written by " + other + "; one run cannot read and write one file: give them different paths";
+  };
+  const std::string& dl = validated.loaded.pipeline.dead_letter().path();
+  for (const HostFile& f : host_files)
+    if (!f.default_dead_letters || dl.empty()) (void)claim(f.path, f.what, f.writes);
+  if (!dl.empty()) {
+    std::string problem = DeadLetterPathProblem(dl);
+    if (problem.empty()) problem = claim(dl, "the dead letters (dead_letter.path)", true);
+    if (!problem.empty()) diags->add(validated.loaded.DiagnosticAt("dead_letter.path", problem));
+  }
   for (size_t i = 0; i < plan.nodes.size(); ++i) {
     const PlannedNode& node = *plan.nodes[i];
     for (const ParamInfo& p : node.info.params) {
-      if (!p.output_path) continue;
+      if (!p.output_path && !p.input_path) continue;
       const std::string* v = StringOption(validated.options[i], p.name);
       if (v == nullptr || v->empty()) continue;
-      std::error_code ec;
-      std::filesystem::path key = std::filesystem::weakly_canonical(std::filesystem::absolute(*v), ec);
-      if (ec) key = std::filesystem::absolute(*v).lexically_normal();
-      auto [it, fresh] = claimed.try_emplace(key.string(), i, p.name);
-      if (fresh) continue;
-      diags->add(validated.loaded.DiagnosticAt(
-          "nodes[" + std::to_string(i) + "].options." + p.name,
-          "\"" + *v + "\" is also written by node \"" + plan.nodes[it->second.first]->name + "\" (option \"" +
-              it->second.second + "\"); two nodes cannot write one file: give each its own path"));
+      std::string problem = PathProblem(*v, p.output_path);
+      if (problem.empty())
+        problem = claim(*v, "node \"" + node.name + "\" (option \"" + p.name + "\")", p.output_path);
+      if (!problem.empty())
+        diags->add(validated.loaded.DiagnosticAt("nodes[" + std::to_string(i) + "].options." + p.name, problem));
     }
   }
 }
@@ -245,7 +304,8 @@ void CheckOutputPaths(const ValidatedPipeline& validated, const Plan& plan, Diag
 }  // namespace
 
 Result<std::unique_ptr<Plan>> BuildPlan(const ValidatedPipeline& validated, const PluginRegistry& registry,
-                                        Diagnostics* diags, PlanControl* control) {
+                                        Diagnostics* diags, PlanControl* control,
+                                        const std::vector<HostFile>& host_files) {
   const LoadedPipeline& loaded = validated.loaded;
   const config::Pipeline& pipeline = loaded.pipeline;
   const size_t before = diags->size();
@@ -385,7 +445,7 @@ Result<std::unique_ptr<Plan>> BuildPlan(const ValidatedPipeline& validated, cons
                      control);
     usable[k] = ok;
   }
-  CheckOutputPaths(validated, *plan, diags);
+  CheckOutputPaths(validated, *plan, host_files, diags);
   // Past planning, cancellation is the run's (RunState); `control` need not outlive us.
   for (auto& node : plan->nodes) {
     node->host->interrupted = nullptr;

@@ -236,6 +236,7 @@ class OperatorReader {
     p.required = (spec->flags & TRESTLE_PARAM_REQUIRED) != 0;
     p.secret = (spec->flags & TRESTLE_PARAM_SECRET) != 0;
     p.output_path = (spec->flags & TRESTLE_PARAM_OUTPUT_PATH) != 0;
+    p.input_path = (spec->flags & TRESTLE_PARAM_INPUT_PATH) != 0 && p.type == ParamType::kString;
     if (p.output_path && p.type != ParamType::kString)
       return Fail(at + "only a string parameter can name an output path, not " + WithArticle(ParamTypeName(p.type)));
     const std::string type_name = ParamTypeName(p.type);

@@ -26,6 +26,7 @@ struct ParamInfo {
   bool required = false;
   bool secret = false;
   bool output_path = false;  ///< a string naming a file the operator writes (ABI 1.2)
+  bool input_path = false;   ///< a string naming a file the operator reads
   std::optional<std::string> default_json;  ///< default as JSON text
   std::optional<double> min, max;           ///< value bounds (list length for lists)
   std::vector<std::string> enum_values;     ///< allowed strings; empty = any

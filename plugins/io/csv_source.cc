@@ -46,7 +46,7 @@ trestle::OperatorSpec CsvSource::spec() {
                                "at least 99 are (then a warning names the column and the first such value); else "
                                "utf8. Malformed lines and values that do not parse as their column's type are "
                                "dead-lettered with file:line and a reason; reading goes on.")
-      .param<std::string>("path", "CSV file to read").required()
+      .param<std::string>("path", "CSV file to read").required().input_path()
       .param<std::string>("delimiter", "field separator: one character (\"\\t\" for tab)", std::string(","))
       .param<bool>("header",
                    "the first line names the columns (an empty name becomes col<i>); when false they are "

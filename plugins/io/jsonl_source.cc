@@ -387,7 +387,7 @@ trestle::OperatorSpec JsonlSource::spec() {
                                "value); else utf8. Lines that are not valid JSON objects or hold a wrongly typed "
                                "value are dead-lettered with file:line and a reason; fields outside the schema are "
                                "ignored and counted.")
-      .param<std::string>("path", "JSONL file to read").required()
+      .param<std::string>("path", "JSONL file to read").required().input_path()
       .param<trestle::StringMap>("schema",
                                  "column -> type (bool, int32, int64, float32, float64, utf8, timestamp); when "
                                  "given, exactly these columns, in name order")

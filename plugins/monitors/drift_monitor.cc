@@ -63,7 +63,7 @@ trestle::OperatorSpec DriftMonitor::spec() {
                           "numeric features; PSI, chi-squared (unseen categories in a bin of their own), JS and L-infinity "
                           "for categorical ones. Every statistic is recorded every window; a DRIFT finding is reported by "
                           "the alerting rule, p-values corrected for multiple testing (docs/monitors.md).");
-  s.param<std::string>("reference", "reference profile (written by profile_sink or `trestle profile`)").required();
+  s.param<std::string>("reference", "reference profile (written by profile_sink or `trestle profile`)").required().input_path();
   s.param<trestle::StringList>("features",
                                "columns to watch; default: every column of the reference profile that the input has with a "
                                "compatible type, except timestamps",
@@ -102,7 +102,7 @@ trestle::OperatorSpec PredictionMonitor::spec() {
                           "Drift of model outputs against a reference profile (the statistics and alerting rule of "
                           "drift_monitor), plus class balance of categorical outputs such as labels: each class's share per "
                           "window, and a CLASS_BALANCE_SHIFT finding when one moves by more than class_shift_threshold.");
-  s.param<std::string>("reference", "reference profile of the model's outputs (profile_sink after the model)").required();
+  s.param<std::string>("reference", "reference profile of the model's outputs (profile_sink after the model)").required().input_path();
   s.param<trestle::StringList>("columns",
                                "output columns to watch; default: those of score and label that the input has",
                                trestle::StringList{});

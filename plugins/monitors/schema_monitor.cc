@@ -41,7 +41,7 @@ trestle::OperatorSpec SchemaMonitor::spec() {
                           "MISSING_COLUMN, NEW_COLUMN, TYPE_CHANGE, UNKNOWN_CATEGORICAL_VALUES, OUT_OF_RANGE, NAN_VALUES, "
                           "INF_VALUES, NULL_SHARE_INCREASE, TOO_FEW_ROWS (docs/monitors.md). Every closed window is "
                           "recorded with each column's statistics.");
-  s.param<std::string>("reference", "reference profile (written by profile_sink or `trestle profile`)").required();
+  s.param<std::string>("reference", "reference profile (written by profile_sink or `trestle profile`)").required().input_path();
   s.param<trestle::StringList>("ignore",
                                "columns not checked at all (e.g. ids and timestamps that are new in every batch)",
                                trestle::StringList{});

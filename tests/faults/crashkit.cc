@@ -2,6 +2,8 @@
 // that crashes (SIGSEGV, abort, stack overflow, std::terminate) in a chosen call, a
 // transform written against the raw C ABI that lets a C++ exception escape through it,
 // and a sink whose final commit fails. Not installed; built into crashkit-out/.
+#include <unistd.h>
+
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -124,6 +126,13 @@ struct RawThrowAcross {
   TrestleProcessFns process{};
   TrestleOperatorDef op{};
 };
+
+// For the early-signal test: with TRESTLE_CRASHKIT_SIGNAL_AT_LOAD=N and this library in
+// LD_PRELOAD, signal N is sent to the process while the libraries are initialized,
+// before main — deterministically inside the window that used to kill trestle.
+[[gnu::constructor]] void SignalAtLoad() {
+  if (const char* sig = std::getenv("TRESTLE_CRASHKIT_SIGNAL_AT_LOAD")) ::kill(::getpid(), std::atoi(sig));
+}
 
 }  // namespace
 

@@ -56,6 +56,20 @@ TEST_F(DeadLetterFileTest, ATornTailIsCutBeforeTheNextRunAppends) {
   for (size_t i = 1; i < records.size(); ++i) EXPECT_EQ(records[i]["node"], "t");
 }
 
+TEST_F(DeadLetterFileTest, AWholeLastRecordWithoutItsNewlineIsKept) {
+  const std::string first = R"({"run_id":"earlier","node":"t","reason":"kept"})";
+  const std::string last = R"({"run_id":"earlier","node":"t","reason":"whole, no newline"})";
+  Write("shared/dead.jsonl", first + "\n" + last);
+  WritePipeline(100, "shared/dead.jsonl");
+  ProcessResult r = Run({"run", "p.yaml", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_TRUE(Contains(r.err, "ended in a complete record without a newline")) << r.err;
+  EXPECT_EQ(Read("shared/dead.jsonl").rfind(first + "\n" + last + "\n", 0), 0u);
+  std::vector<nlohmann::json> records = WholeRecords("shared/dead.jsonl");
+  ASSERT_EQ(records.size(), 2u + 50u);
+  EXPECT_EQ(records[1]["reason"], "whole, no newline");
+}
+
 TEST_F(DeadLetterFileTest, DiskFullWhileWritingDeadLettersFailsTheRunNamingTheFile) {
   SmallDisk disk(Path("small"), 64);
   WritePipeline(20000, "small/dead.jsonl");

@@ -36,6 +36,7 @@ void to_row_major(const Batch& batch, const std::vector<size_t>& columns, std::v
   const auto rows = static_cast<size_t>(batch.num_rows());
   const size_t width = columns.size();
   out.resize(rows * width);
+  if (out.empty()) return;  // no rows: out.data() may be null
   constexpr T kMissing = std::numeric_limits<T>::quiet_NaN();
   for (size_t j = 0; j < width; ++j) {
     const Column& c = batch.column(columns[j]);

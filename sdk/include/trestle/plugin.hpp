@@ -227,7 +227,8 @@ class CompiledOperator {
       p.type = d.type;
       p.flags = (d.required ? TRESTLE_PARAM_REQUIRED : 0) | (d.secret ? TRESTLE_PARAM_SECRET : 0) |
                 (d.min ? TRESTLE_PARAM_HAS_MIN : 0) | (d.max ? TRESTLE_PARAM_HAS_MAX : 0) |
-                (d.default_value ? TRESTLE_PARAM_HAS_DEFAULT : 0) | (d.output_path ? TRESTLE_PARAM_OUTPUT_PATH : 0);
+                (d.default_value ? TRESTLE_PARAM_HAS_DEFAULT : 0) | (d.output_path ? TRESTLE_PARAM_OUTPUT_PATH : 0) |
+                (d.input_path ? TRESTLE_PARAM_INPUT_PATH : 0);
       defaults_.push_back(d.default_value ? to_json(*d.default_value) : std::string());
       p.default_value = d.default_value ? defaults_.back().c_str() : nullptr;
       p.min = d.min.value_or(0);

@@ -29,6 +29,7 @@ struct ParamDecl {
   bool required = false;
   bool secret = false;
   bool output_path = false;  ///< names a file the operator creates or replaces (ABI 1.2)
+  bool input_path = false;   ///< names a file the operator reads
   std::optional<OptionValue> default_value;
   std::optional<double> min, max;
   std::vector<std::string> enum_values;
@@ -142,6 +143,7 @@ class OperatorSpec {
   /// The last (string) parameter names a file the operator creates or replaces: the
   /// host refuses two nodes writing one file and cleans up after dead runs.
   OperatorSpec& output_path() { return last().output_path = true, *this; }
+  OperatorSpec& input_path() { return last().input_path = true, *this; }
   /// Inclusive bounds of a number, or of a list's length.
   OperatorSpec& range(double lo, double hi) { return last().min = lo, last().max = hi, *this; }
   OperatorSpec& min(double lo) { return last().min = lo, *this; }

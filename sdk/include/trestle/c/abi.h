@@ -163,7 +163,11 @@ enum {
   /* ABI 1.2, STRING parameters: the value names a file the operator creates or replaces.
    * The host refuses two nodes naming the same file, and at start removes what a dead
    * process of this user left beside it ("<path>.tmp-<pid>", see TrestleSinkFns). */
-  TRESTLE_PARAM_OUTPUT_PATH = 32
+  TRESTLE_PARAM_OUTPUT_PATH = 32,
+  /* STRING parameters: the value names a file the operator reads. The host refuses an
+   * output of another node (or its own dead letters, its report) that names the same
+   * file. A host that does not know this bit ignores it. */
+  TRESTLE_PARAM_INPUT_PATH = 64
 };
 
 typedef struct TrestleParamSpec {
