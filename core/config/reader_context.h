@@ -8,6 +8,7 @@
 
 #include "config/diagnostic.h"
 #include "config/interpolate.h"
+#include "config/limits.h"
 #include "config/source_map.h"
 #include "config/utf8.h"
 
@@ -60,5 +61,20 @@ struct ReaderContext {
     return true;
   }
 };
+
+/// Records where `path` is, charging its length to `*used` against kMaxPathBytes, the
+/// budget of one file's field paths: false, with the error reported, once it is spent.
+inline bool RecordWithinPathBudget(const ReaderContext& ctx, size_t* used, const std::string& path,
+                                   const SourceLocation& loc) {
+  *used += path.size() + 1;
+  if (*used > kMaxPathBytes) {
+    ctx.Error(loc, path,
+              "the field paths of this file exceed " + std::to_string(kMaxPathBytes >> 20) +
+                  " MiB (keys too long or too many values)");
+    return false;
+  }
+  ctx.Record(path, loc);
+  return true;
+}
 
 }  // namespace trestle::core

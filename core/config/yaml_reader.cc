@@ -156,16 +156,8 @@ class YamlTreeReader {
   // Records where `path` is, charging its length to the budget of kMaxPathBytes.
   bool Record(const std::string& path, const SourceLocation& loc) {
     if (stopped_) return false;
-    path_bytes_ += path.size() + 1;
-    if (path_bytes_ > kMaxPathBytes) {
-      stopped_ = true;
-      ctx_.Error(loc, path,
-                 "the field paths of this file exceed " + std::to_string(kMaxPathBytes >> 20) +
-                     " MiB (keys too long or too many values)");
-      return false;
-    }
-    ctx_.Record(path, loc);
-    return true;
+    if (!RecordWithinPathBudget(ctx_, &path_bytes_, path, loc)) stopped_ = true;
+    return !stopped_;
   }
 
   template <typename F>
