@@ -45,6 +45,11 @@ class Transform : public Operator {
   /// column) and returns the output schema.
   virtual Schema open(const Schema& input) = 0;
   virtual Batch process(Batch input, Context& ctx) = 0;
+  /// Aggregating transforms only (spec().aggregating(), ABI 1.3): once every input
+  /// batch went through process() (which then returns zero-row batches), called until
+  /// it returns nullopt; each call returns the next at most `max_rows` rows of the
+  /// result in the output schema. Never called for a run that failed.
+  virtual std::optional<Batch> finish(int64_t /*max_rows*/, Context&) { return std::nullopt; }
 };
 
 /// What a model reads (by name, never by position) and adds.

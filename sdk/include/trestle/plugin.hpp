@@ -134,6 +134,18 @@ struct Trampolines {
       result.export_to(out);
     });
   }
+  static int32_t finish(void* p, const TrestleHost* host, int64_t max_rows, ArrowArray* out, int32_t* eos) {
+    return guarded(host, [&] {
+      Context ctx(host);
+      Instance<T>* inst = self(p);
+      std::optional<Batch> b = inst->op->finish(max_rows, ctx);
+      *eos = b ? 0 : 1;
+      if (b) {
+        check_output(*b, inst->output, "finish()");
+        b->export_to(out);
+      }
+    });
+  }
   static int32_t describe_model(void* p, const TrestleHost* host, TrestleModelInfo* info) {
     return guarded(host, [&] {
       Instance<T>* inst = self(p);
@@ -192,10 +204,11 @@ class CompiledOperator {
       c->source_ = {sizeof(TrestleSourceFns), &Tr::next, &Tr::ack};
       c->def_.source = &c->source_;
     } else if constexpr (role_of<T>() == TRESTLE_ROLE_MODEL) {
-      c->process_ = {sizeof(TrestleProcessFns), &Tr::process, &Tr::describe_model};
+      c->process_ = {sizeof(TrestleProcessFns), &Tr::process, &Tr::describe_model, nullptr};
       c->def_.process = &c->process_;
     } else if constexpr (role_of<T>() == TRESTLE_ROLE_TRANSFORM) {
-      c->process_ = {sizeof(TrestleProcessFns), &Tr::process, nullptr};
+      const bool aggregating = (c->spec_.flags() & TRESTLE_OP_AGGREGATE) != 0;
+      c->process_ = {sizeof(TrestleProcessFns), &Tr::process, nullptr, aggregating ? &Tr::finish : nullptr};
       c->def_.process = &c->process_;
     } else if constexpr (role_of<T>() == TRESTLE_ROLE_SINK) {
       c->sink_ = {sizeof(TrestleSinkFns), &Tr::write, &Tr::commit, Tr::two_phase() ? &Tr::publish : nullptr};

@@ -155,6 +155,10 @@ class OperatorSpec {
   OperatorSpec& per_worker() { return threading_ = TRESTLE_THREADING_PER_WORKER, *this; }
   /// Sinks: wants batches in source order.
   OperatorSpec& ordered_input() { return flags_ |= TRESTLE_OP_ORDERED_INPUT, *this; }
+  /// Transforms: absorbs its input (process() returns no rows) and emits its result
+  /// from Transform::finish() once all input went through (ABI 1.3). The host runs it
+  /// as one serial instance, so that one instance sees every row.
+  OperatorSpec& aggregating() { return flags_ |= TRESTLE_OP_AGGREGATE, *this; }
   /// What input the operator requires, and what it outputs, for `plugins inspect`.
   OperatorSpec& input_doc(std::string s) { return input_doc_ = std::move(s), *this; }
   OperatorSpec& output_doc(std::string s) { return output_doc_ = std::move(s), *this; }

@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define TRESTLE_ABI_MAJOR 1
-#define TRESTLE_ABI_MINOR 2
+#define TRESTLE_ABI_MINOR 3
 
 /* The one symbol a plugin library exports. Its type is TrestlePluginEntryFn. */
 #define TRESTLE_PLUGIN_ENTRY trestle_plugin_entry_v1
@@ -224,7 +224,13 @@ typedef enum TrestleThreading {
 } TrestleThreading;
 
 enum {
-  TRESTLE_OP_ORDERED_INPUT = 1  /* a sink that wants batches in source order */
+  TRESTLE_OP_ORDERED_INPUT = 1,  /* a sink that wants batches in source order */
+  /* ABI 1.3, transforms only: an aggregating transform (e.g. group_aggregate) absorbs
+   * every input row in `process` (its outputs there must have zero rows) and emits its
+   * result through TrestleProcessFns.finish once all of its input has been processed.
+   * The host requires `finish` to be non-NULL with this flag and refuses the plugin
+   * otherwise; a host older than 1.3 refuses the flag as unknown. */
+  TRESTLE_OP_AGGREGATE = 2
 };
 
 /* Functions every operator has. `instance` is what `create` returned. Every function
@@ -274,6 +280,13 @@ typedef struct TrestleProcessFns {
   /* ABI 1.1, models only, may be NULL: fills `info` after a successful `open`. The host
    * sets info->struct_size to the size it knows; the plugin fills only what fits. */
   int32_t (*describe_model)(void* instance, const TrestleHost* host, TrestleModelInfo* info);
+  /* ABI 1.3, aggregating transforms (TRESTLE_OP_AGGREGATE) only, NULL otherwise: called
+   * after every input batch has gone through `process`, repeatedly, until it sets
+   * *end_of_stream to 1 (leaving `output` zeroed); each call fills `output` with the next
+   * at most `max_rows` rows of the result, in the operator's output schema. Called only
+   * for a run that has not failed; the result is new rows, not the input's. */
+  int32_t (*finish)(void* instance, const TrestleHost* host, int64_t max_rows, struct ArrowArray* output,
+                    int32_t* end_of_stream);
 } TrestleProcessFns;
 
 typedef struct TrestleSinkFns {
