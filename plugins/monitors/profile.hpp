@@ -22,9 +22,12 @@
 #include <trestle/batch.hpp>
 #include <trestle/schema.hpp>
 
-#include "sketch.hpp"
+#include "quantile_sketch.hpp"
 
 namespace monitors {
+
+// The sketch lives in plugins/support (shared with the aggregate plugin).
+using trestle_support::QuantileSketch;
 
 inline constexpr const char* kProfileFormat = "trestle-profile/1";
 

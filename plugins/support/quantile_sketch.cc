@@ -1,4 +1,4 @@
-#include "sketch.hpp"
+#include "quantile_sketch.hpp"
 
 #include <algorithm>
 #include <cfloat>
@@ -8,7 +8,7 @@
 
 #include <trestle/error.hpp>
 
-namespace monitors {
+namespace trestle_support {
 namespace {
 
 // The non-empty buckets of a store as (key, count), ascending by key.
@@ -197,4 +197,4 @@ bool QuantileSketch::operator==(const QuantileSketch& o) const {
          nonzero(positive_) == nonzero(o.positive_) && nonzero(negative_) == nonzero(o.negative_);
 }
 
-}  // namespace monitors
+}  // namespace trestle_support

@@ -21,12 +21,15 @@
 // Merging is exact: because a value's final bucket depends only on its key and the
 // highest key seen, merge(sketch(A), sketch(B)) == sketch(A u B), whether or not
 // folding happened, in any order of adds and merges.
+//
+// Shared by the monitors plugin (profiles, drift) and the aggregate plugin
+// (group_aggregate quantiles, whose partial sketches spill and merge).
 
 #include <cstdint>
 #include <utility>
 #include <vector>
 
-namespace monitors {
+namespace trestle_support {
 
 class QuantileSketch {
  public:
@@ -97,4 +100,4 @@ class QuantileSketch {
   int64_t count_ = 0;
 };
 
-}  // namespace monitors
+}  // namespace trestle_support
