@@ -297,6 +297,14 @@ Result Session::describe_prepared(const std::string& name, const std::string& wh
 
 void Session::put_copy(const char* data, size_t n, const std::string& what, Deadline d, const CancelFn& cancelled) {
   if (broken_) lost(what);
+  // During COPY FROM STDIN the server says nothing unless it ends the session (shutdown,
+  // crash, termination): anything to read now means the staging is lost, and sending
+  // more would only land in the kernel's buffer of a dead socket.
+  if (wait_socket(POLLIN, Deadline::in_ms(1, ""), 0) & (POLLIN | POLLHUP | POLLERR)) {
+    PQconsumeInput(conn_);  // for the server's message
+    broken_ = true;
+    lost(what);
+  }
   while (n > 0) {
     // libpq takes at most INT_MAX bytes per call; 16 MiB pieces keep its buffer small.
     const int piece = static_cast<int>(std::min<size_t>(n, size_t{16} << 20));

@@ -176,8 +176,8 @@ void PostgresSink::load_catalog(const CancelFn& cancelled) {
   }
   for (const auto& c : info.columns)
     if (c.not_null && !c.has_default && !input_.has(c.name))
-      throw trestle::InvalidArgument("column \"" + c.name + "\" of table " + table_.display + where +
-                                     " is NOT NULL without a default, and the input has no such column");
+      throw trestle::InvalidArgument("column \"" + c.name + "\" of table " + table_.display +
+                                     " is NOT NULL without a default, and the input has no such column" + where);
   if (mode_ == "upsert") {
     std::vector<std::string> want = key_;
     std::sort(want.begin(), want.end());
@@ -228,6 +228,13 @@ void PostgresSink::take_lock(const CancelFn& cancelled) {
   }
 }
 
+void PostgresSink::throw_staging_lost(const std::string& cause) const {
+  throw trestle::Unavailable("postgres " + endpoint_.str() + ": connection lost while staging " +
+                             std::to_string(staged_rows_) + " rows into " + table_.display +
+                             "; nothing was published; re-run the date (spool: false)" +
+                             (cause.empty() ? "" : " (" + cause + ")"));
+}
+
 void PostgresSink::ensure_staging(trestle::Context& ctx) {
   if (phase_ == Phase::kCopying && session_ && session_->ok()) return;
   const CancelFn cancelled = [&ctx] { return ctx.cancelled(); };
@@ -240,10 +247,7 @@ void PostgresSink::ensure_staging(trestle::Context& ctx) {
     }
   }
   if (!session_ || !session_->ok()) {
-    if (staged_rows_ > 0 && !spool_enabled_)
-      throw trestle::Unavailable("postgres " + endpoint_.str() + ": connection lost while staging " +
-                                 std::to_string(staged_rows_) + " rows into " + table_.display +
-                                 "; nothing was published; re-run the date (spool: false)");
+    if (staged_rows_ > 0 && !spool_enabled_) throw_staging_lost("");
     session_.reset();
     connect(cancelled);
   }
@@ -322,9 +326,14 @@ void PostgresSink::write(const trestle::Batch& batch, trestle::Context& ctx) {
   try {
     session_->put_copy(buf.data(), buf.size(), "staging " + std::to_string(accepted) + " rows into " + table_.display,
                        statement_deadline(), [&ctx] { return ctx.cancelled(); });
-  } catch (...) {
+  } catch (const trestle::Unavailable& e) {
     phase_ = Phase::kBroken;
     spool_.truncate(spooled);  // a retry sends this batch itself, after the replay
+    if (!spool_enabled_ && staged_rows_ > 0) throw_staging_lost(e.what());
+    throw;
+  } catch (...) {
+    phase_ = Phase::kBroken;
+    spool_.truncate(spooled);
     throw;
   }
   staged_rows_ += accepted;
@@ -370,6 +379,10 @@ void PostgresSink::commit(bool final_commit, trestle::Context& ctx) {
                        statement_deadline(), cancelled);
     phase_ = Phase::kCopied;
     merge(cancelled);
+  } catch (const trestle::Unavailable& e) {
+    phase_ = Phase::kBroken;
+    if (!spool_enabled_ && staged_rows_ > 0) throw_staging_lost(e.what());
+    throw;
   } catch (...) {
     phase_ = Phase::kBroken;
     throw;

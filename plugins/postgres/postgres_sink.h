@@ -56,6 +56,8 @@ class PostgresSink final : public trestle::Sink {
   /// reconnects and replays the spool when the last one was lost.
   void ensure_staging(trestle::Context& ctx);
   void take_lock(const CancelFn& cancelled);
+  /// spool: false and rows staged on a lost connection: the load cannot be completed.
+  [[noreturn]] void throw_staging_lost(const std::string& cause) const;
   void merge(const CancelFn& cancelled);
   std::string create_table_sql() const;
 

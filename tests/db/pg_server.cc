@@ -154,7 +154,7 @@ PgServer::~PgServer() {
 
 bool PgServer::Start(std::string* error) {
   const std::string opts = "-c listen_addresses=127.0.0.1 -p " + std::to_string(port_) + " -k " + dir_ +
-                           " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
+                           " -c fsync=off -c timezone=UTC -c datestyle=ISO,YMD -c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
                            " -c shared_buffers=32MB";
   if (!Run({PgBinDir() + "/pg_ctl", "-D", dir_ + "/data", "-l", dir_ + "/server.log", "-w", "-t", "60", "-o", opts,
             "start"},

@@ -3,6 +3,8 @@
 // process, started by the first test and stopped after the last (tests/db/pg_server.h).
 // A server that cannot start fails every test with the reason; nothing is skipped.
 
+#include <cctype>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,6 +33,8 @@ class PgTest : public ::testing::Test {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     std::string n = std::string(info->test_suite_name()) + "_" + info->name();
     for (char& c : n) c = static_cast<char>(std::isalnum(static_cast<unsigned char>(c)) ? std::tolower(c) : '_');
+    // Within PostgreSQL's 63 bytes, still unique per test.
+    if (n.size() > 48) n = n.substr(0, 40) + "_" + std::to_string(std::hash<std::string>()(n) % 1000000);
     return n;
   }
 
