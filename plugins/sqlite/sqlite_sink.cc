@@ -189,7 +189,8 @@ void SqliteSink::begin() {
     created_file_ = !existed;
   }
   db_.exec("BEGIN IMMEDIATE", where() + ": taking the database's write lock (another connection held it longer than "
-                                        "busy_timeout_ms " + std::to_string(busy_timeout_ms_) + ")");
+                                        "busy_timeout_ms " + std::to_string(busy_timeout_ms_) +
+                                        "; within one run, only one sqlite_sink may write a database file)");
   in_transaction_ = true;
   try {
     TableInfo info = read_table_info(db_, settings_.table, where());

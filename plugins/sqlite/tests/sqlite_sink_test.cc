@@ -308,6 +308,28 @@ TEST_F(SqliteSinkTest, ALockedDatabaseIsUnavailableAndTheRetriedWriteStagesOnce)
   EXPECT_EQ(table(), (std::vector<std::string>{"d0|1|1.0|other", "d1|1|0.0|x", "d1|2|1.0|x"}));
 }
 
+TEST_F(SqliteSinkTest, TwoSinksOfOneFileCannotBothWriteAndSaySo) {
+  // A limitation, pinned: the first sink holds the file's write lock until it publishes.
+  test::exec(db, "CREATE TABLE other (day TEXT, customer INTEGER, score REAL)");
+  Harness<SqliteSink> a(sink(db, "scores").set("busy_timeout_ms", int64_t{20}));
+  Harness<SqliteSink> b(sink(db, "other").set("busy_timeout_ms", int64_t{20}));
+  trestle::Batch rows = day_rows("d1", {1}, 0);
+  a.open(rows.schema());
+  b.open(rows.schema());
+  a.write(rows);
+  try {
+    b.write(rows);
+    ADD_FAILURE() << "the second sink took the lock the first one holds";
+  } catch (const trestle::Error& e) {
+    EXPECT_EQ(e.code(), TRESTLE_UNAVAILABLE) << e.what();
+    EXPECT_NE(std::string(e.what()).find("only one sqlite_sink may write a database file"), std::string::npos) << e.what();
+  }
+  a.commit(true);
+  a.close();
+  b.close();
+  EXPECT_EQ(table(), std::vector<std::string>{"d1|1|0.0|x"});
+}
+
 TEST_F(SqliteSinkTest, AConstraintFailingInTheMergeFailsTheRunAndPublishesNothing) {
   test::exec(db, "INSERT INTO scores VALUES ('d1', 1, 0.0, 'kept')");
   Harness<SqliteSink> h(sink(db, "scores"));
