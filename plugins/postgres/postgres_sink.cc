@@ -16,9 +16,9 @@ trestle::OperatorSpec PostgresSink::spec() {
   return trestle::OperatorSpec(
              "postgres_sink",
              "Loads rows into a PostgreSQL table in one transaction that commits only when the run does. Rows are "
-             "streamed with COPY FROM STDIN into a temporary staging table; the final commit merges staging into the "
-             "table (mode append, replace_partition or upsert) without committing, and the run's publish step "
-             "commits. A failed or aborted run rolls back: the table stays exactly as it was and readers never see "
+             "streamed with COPY FROM STDIN into a temporary staging table (mode append: into the table itself, "
+             "inside the transaction); the final commit merges staging into the table (replace_partition or upsert) "
+             "without committing, and the run's publish step commits. A failed or aborted run rolls back: the table stays exactly as it was and readers never see "
              "part of a load. A session advisory lock on lock_key, taken before staging and held until the end, keeps "
              "two runs from loading the same table (or pipeline and date) at once. open() (validate) connects and "
              "checks the table: it must exist unless create: true, every input column must exist with a compatible "
@@ -257,11 +257,18 @@ void PostgresSink::ensure_staging(trestle::Context& ctx) {
   const std::string what = "starting the load into " + table_.display;
   session_->exec("BEGIN", {}, what, d, cancelled);
   if (!table_exists_) session_->exec(create_table_sql(), {}, "creating table " + table_.display, d, cancelled);
-  session_->exec("CREATE TEMP TABLE trestle_staging (LIKE " + table_.sql() + " INCLUDING DEFAULTS) ON COMMIT DROP", {},
-                 "creating the staging table for " + table_.display, d, cancelled);
+  // append needs no merge: its COPY goes straight into the table, inside the same
+  // transaction, so its rows stay as invisible until COMMIT (and the server writes them
+  // once instead of twice).
+  std::string target = table_.sql();
+  if (mode_ != "append") {
+    target = "trestle_staging";
+    session_->exec("CREATE TEMP TABLE trestle_staging (LIKE " + table_.sql() + " INCLUDING DEFAULTS) ON COMMIT DROP",
+                   {}, "creating the staging table for " + table_.display, d, cancelled);
+  }
   std::string cols;
   for (const auto& f : input_.fields()) cols += (cols.empty() ? "" : ", ") + quote_ident(f.name);
-  Result copy = session_->exec("COPY trestle_staging (" + cols + ") FROM STDIN", {}, what, d, cancelled);
+  Result copy = session_->exec("COPY " + target + " (" + cols + ") FROM STDIN", {}, what, d, cancelled);
   if (PQresultStatus(copy.get()) != PGRES_COPY_IN)
     throw trestle::Internal("postgres " + endpoint_.str() + ": COPY FROM STDIN did not start");
   if (spool_.size() > 0) {
@@ -348,7 +355,7 @@ void PostgresSink::merge(const CancelFn& cancelled) {
   const Deadline d = statement_deadline();
   const std::string what = "merging the staged rows into " + table_.display + " (mode " + mode_ + ")";
   if (mode_ == "append") {
-    session_->exec(insert, {}, what, d, cancelled);
+    return;  // the COPY went into the table itself (ensure_staging)
   } else if (mode_ == "replace_partition") {
     std::string parts, match;
     for (const auto& p : partition_by_) {

@@ -1,9 +1,11 @@
 #pragma once
 // postgres_sink: loads rows into a PostgreSQL table in two phases. The first write opens
 // a transaction, takes a session advisory lock, creates a temporary staging table and
-// streams every batch into it with COPY FROM STDIN (text format). The final commit ends
-// the COPY and merges staging into the table (append, replace_partition or upsert) in
-// that same transaction, without committing; publish() commits. close() without
+// streams every batch into it with COPY FROM STDIN (text format); mode append streams
+// into the table itself, inside the transaction, which hides the rows just as well and
+// writes them once. The final commit ends the COPY and merges staging into the table
+// (replace_partition or upsert) in that same transaction, without committing;
+// publish() commits. close() without
 // publish rolls back, so an aborted run leaves the table exactly as it was and readers
 // never see part of a load.
 //
