@@ -1,14 +1,19 @@
 // trestle run FILE
+#include <unistd.h>
+
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include <glog/logging.h>
 
 #include "commands.h"
 #include "common_options.h"
+#include "config/loader.h"
 #include "config/settings.h"
 #include "common/output_file.h"
 #include "exec/flow_runner.h"
@@ -20,6 +25,9 @@
 #include "exit_codes.h"
 #include "fatal_signals.h"
 #include "progress_display.h"
+#include "backfill.h"
+#include "file_lock.h"
+#include "run_date.h"
 #include "run_dir_lock.h"
 #include "run_id.h"
 #include "signal_watcher.h"
@@ -70,6 +78,73 @@ core::Status WriteReports(const std::string& run_dir, const std::string& report_
   return w;
 }
 
+// Records a run that failed before it started, with what the planner said.
+void RecordPlanFailure(const std::string& store_path, const std::string& file, const CommonOptions& common,
+                       const std::string& run_id, const std::string& errors) {
+  core::LoadOptions lo;
+  lo.continue_on_error = true;
+  lo.getenv = common.Environment();
+  auto loaded = core::LoadPipelineFile(file, lo, nullptr);
+  const std::string pipeline = loaded.ok() && !loaded->pipeline.pipeline().empty()
+                                   ? loaded->pipeline.pipeline()
+                                   : std::filesystem::path(file).stem().string();
+  auto store = core::RunStore::Open(store_path);
+  const std::string now = core::NowIso();
+  core::Status st = store.ok() ? (*store)->BeginRun(run_id, pipeline, file, "", now, {core::CurrentProcess(), ""},
+                                                    common.date)
+                               : store.status();
+  if (st.ok()) {
+    nlohmann::json failed = {{"run_id", run_id},     {"pipeline", pipeline},      {"file", file},
+                             {"config_hash", ""},    {"status", "failed"},        {"started", now},
+                             {"ended", now},         {"duration_seconds", 0.0},   {"run_date", common.date},
+                             {"error", {{"code", "INVALID_ARGUMENT"}, {"message", errors.substr(0, 4000)}}}};
+    st = (*store)->EndRun(failed);
+  }
+  if (!st.ok()) LOG(WARNING) << "run " << run_id << " is not recorded in the run store: " << st.message();
+}
+
+// `--from D1 --to D2`: each date in a child process of its own (backfill.h).
+int Backfill(const Args& args, const std::string& date, const std::string& from, const std::string& to,
+             bool keep_going, const po::variables_map& vm) {
+  auto usage = [](const std::string& why) {
+    std::cerr << "trestle: " << why << "\n";
+    return kExitUsage;
+  };
+  if (from.empty() || to.empty()) return usage("a backfill needs both --from and --to");
+  if (!date.empty()) return usage("--date and --from/--to exclude each other");
+  if (vm.count("run-dir") || vm.count("report"))
+    return usage("--run-dir and --report name one run's files; a backfill makes one run per date");
+  auto a = ParseRunDate(from, "--from");
+  if (!a.ok()) return usage(a.status().message());
+  auto b = ParseRunDate(to, "--to");
+  if (!b.ok()) return usage(b.status().message());
+  auto dates = DatesBetween(*a, *b);
+  if (!dates.ok()) return usage(dates.status().message());
+  return RunBackfill({WithoutBackfillArgs(args), std::move(dates).value(), keep_going});
+}
+
+// One run per pipeline and date at a time (on this state directory): a second
+// scheduler starting the same date gets exit 75 and retries later.
+int ClaimDate(const std::string& state_dir, const std::string& pipeline, const std::string& date,
+              const std::string& run_id, std::unique_ptr<FileLock>* lock) {
+  std::string name;
+  for (char c : pipeline) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '_';
+  const std::string path = (std::filesystem::path(state_dir) / "locks" / (name + "@" + date + ".lock")).string();
+  auto attempt = FileLock::TryAcquire(path, "run " + run_id + ", pid " + std::to_string(::getpid()) + "\n");
+  if (!attempt.ok()) {
+    std::cerr << "trestle: " << attempt.status().message() << "\n";
+    return kExitRunFailed;
+  }
+  if (!attempt->lock) {
+    std::cerr << "trestle: pipeline \"" << pipeline << "\" is already running for " << date
+              << (attempt->holder.empty() ? std::string() : " (" + attempt->holder + ")") << " (lock " << path
+              << "); not starting a second run; retry later\n";
+    return kExitLocked;
+  }
+  *lock = std::move(attempt->lock);
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunCommand(const Args& args) {
@@ -79,6 +154,8 @@ int RunCommand(const Args& args) {
   bool quiet = false, no_store = false;
   std::string admin_addr;
   bool no_admin = false;
+  std::string from_date, to_date;
+  bool keep_going = false;
   po::options_description desc("trestle run options");
   desc.add_options()("help,h", "show this help")("file", po::value(&file)->required(), "pipeline file")(
       "report", po::value(&report_path), "also write the run report (JSON) to this file")(
@@ -89,7 +166,10 @@ int RunCommand(const Args& args) {
       "admin-addr", po::value(&admin_addr),
       "serve /metrics, /healthz and /readyz on HOST:PORT (port 0: any free one, logged); default for a pipeline "
       "with execution.service: 127.0.0.1:9464")(
-      "no-admin", po::bool_switch(&no_admin), "no admin endpoint, even for a service pipeline");
+      "no-admin", po::bool_switch(&no_admin), "no admin endpoint, even for a service pipeline")(
+      "from", po::value(&from_date), "backfill: one run per date from this one (YYYY-MM-DD) to --to, in order")(
+      "to", po::value(&to_date), "backfill: the last date (included)")(
+      "keep-going", po::bool_switch(&keep_going), "backfill: run the later dates after one failed");
   common.AddPluginOptions(desc);
   common.AddPipelineOptions(desc);
   po::positional_options_description pos;
@@ -98,6 +178,9 @@ int RunCommand(const Args& args) {
   bool help = false;
   if (!ParseArgs(args, desc, pos, vm, "usage: trestle run FILE [options]", help)) return kExitUsage;
   if (help) return kExitOk;
+  if (!from_date.empty() || !to_date.empty() || keep_going)
+    return Backfill(args, common.date, from_date, to_date, keep_going, vm);
+  if (!common.ResolveDate(std::cerr)) return kExitUsage;
   std::optional<core::AdminAddress> admin;
   if (vm.count("admin-addr")) {
     if (no_admin) {
@@ -151,11 +234,23 @@ int RunCommand(const Args& args) {
                  }},
                 core::ExecutionSettings{}.drain_timeout_s);
   config::Execution execution;
-  std::unique_ptr<core::Plan> plan = PlanOrReport(file, common, registry, std::cerr, &execution, &control, host_files);
-  if (!plan) return control.interrupted() ? kExitRunFailed : kExitInvalidPipeline;
+  std::ostringstream plan_errors;
+  std::unique_ptr<core::Plan> plan = PlanOrReport(file, common, registry, plan_errors, &execution, &control, host_files);
+  std::cerr << plan_errors.str() << std::flush;
+  if (!plan) {
+    // A dated run that could not start (its input for that date is missing, say) is
+    // that date's failure: `trestle runs --from/--to` shows it failed, not missing.
+    if (!common.date.empty() && !no_store) RecordPlanFailure(store_path, file, common, run_id, plan_errors.str());
+    return control.interrupted() ? kExitRunFailed : kExitInvalidPipeline;
+  }
   signals.set_drain_timeout_s(plan->exec.drain_timeout_s);
   if (!admin && !no_admin && execution.service()) admin = core::AdminAddress{"127.0.0.1", 9464};
 
+  std::unique_ptr<FileLock> date_lock;
+  if (!common.date.empty()) {
+    int code = ClaimDate(state_dir, plan->pipeline, common.date, run_id, &date_lock);
+    if (code != kExitOk) return code;
+  }
   auto run_dir_lock = RunDirLock::Claim(run_dir, run_id);
   if (!run_dir_lock.ok()) {
     std::cerr << "trestle: " << run_dir_lock.status().message() << "\n";
@@ -173,7 +268,8 @@ int RunCommand(const Args& args) {
     auto opened = core::RunStore::Open(store_path);
     if (opened.ok()) ReconcileAbandonedRuns(**opened);
     core::Status begun = opened.ok() ? (*opened)->BeginRun(run_id, plan->pipeline, plan->file, plan->config_hash,
-                                                            core::NowIso(), {core::CurrentProcess(), run_dir_abs})
+                                                            core::NowIso(), {core::CurrentProcess(), run_dir_abs},
+                                                            common.date)
                                      : opened.status();
     if (begun.ok()) store = std::move(*opened);
     else LOG(WARNING) << "run " << run_id << " is not recorded in the run store: " << begun.message();
@@ -211,6 +307,7 @@ int RunCommand(const Args& args) {
   active.store(nullptr);
 
   nlohmann::json report = core::BuildRunReport(*plan, runner, run_id, status);
+  if (!common.date.empty()) report["run_date"] = common.date;
   core::Status w = WriteReports(run_dir, report_path, status, &report);
   if (store) {
     if (core::Status st = store->EndRun(report); !st.ok()) LOG(WARNING) << "run store: " << st.message();

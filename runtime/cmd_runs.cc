@@ -1,17 +1,80 @@
 // trestle runs [--state-dir D] [--pipeline P] [--limit N] [--format table|json] [--check]
+// trestle runs --pipeline P --from D1 --to D2: each date's latest run, or "missing"
 #include <iostream>
+#include <map>
 
 #include "commands.h"
 #include "common_options.h"
 #include "exit_codes.h"
 #include "report_util.h"
+#include "run_date.h"
 
 namespace po = boost::program_options;
 
 namespace trestle::cli {
 
+namespace {
+
+// One line per date of [from, to]: the latest run for it, how many runs it had, or
+// "missing" when none.
+int PrintDates(core::RunStore& store, const std::string& pipeline, const std::string& from, const std::string& to,
+               const std::string& format) {
+  auto a = ParseRunDate(from, "--from");
+  auto b = a.ok() ? ParseRunDate(to, "--to") : a;
+  auto dates = b.ok() ? DatesBetween(*a, *b) : core::Result<std::vector<RunDate>>(b.status());
+  if (!dates.ok()) {
+    std::cerr << "trestle: " << dates.status().message() << "\n";
+    return kExitUsage;
+  }
+  core::RunQuery q(pipeline, 0);
+  q.from_date = a->Text();
+  q.to_date = b->Text();
+  q.dated_only = true;
+  auto runs = store.ListRuns(q);
+  if (!runs.ok()) {
+    std::cerr << "trestle: " << runs.status().message() << "\n";
+    return kExitRunFailed;
+  }
+  struct Seen {
+    const core::StoredRun* latest = nullptr;  // runs come newest first
+    int attempts = 0;
+  };
+  std::map<std::string, Seen> by_date;
+  for (const auto& r : *runs) {
+    Seen& s = by_date[r.run_date];
+    if (s.latest == nullptr) s.latest = &r;
+    ++s.attempts;
+  }
+  nlohmann::json out = nlohmann::json::array();
+  TextTable table({"DATE", "STATUS", "RUNS", "LATEST RUN", "STARTED (UTC)", "WRITTEN", "ERROR"});
+  for (const RunDate& d : *dates) {
+    const std::string date = d.Text();
+    auto it = by_date.find(date);
+    if (it == by_date.end()) {
+      out.push_back({{"date", date}, {"status", "missing"}, {"runs", 0}});
+      table.Add({date, "missing", "0", "", "", "", ""});
+      continue;
+    }
+    const core::StoredRun& r = *it->second.latest;
+    out.push_back({{"date", date},
+                   {"status", r.status},
+                   {"runs", it->second.attempts},
+                   {"run_id", r.run_id},
+                   {"started", r.started},
+                   {"rows_written", r.rows_written},
+                   {"error", r.error.empty() ? nlohmann::json() : nlohmann::json(r.error)}});
+    table.Add({date, r.status, std::to_string(it->second.attempts), r.run_id, TrimIsoSeconds(r.started),
+               std::to_string(r.rows_written), r.error.substr(0, 80)});
+  }
+  if (format == "json") std::cout << out.dump(2) << "\n";
+  else table.Print(std::cout);
+  return kExitOk;
+}
+
+}  // namespace
+
 int RunsCommand(const Args& args) {
-  std::string state_dir, pipeline, format;
+  std::string state_dir, pipeline, format, from_date, to_date;
   int64_t limit = 20;
   bool check = false;
   po::options_description desc("trestle runs options");
@@ -20,6 +83,9 @@ int RunsCommand(const Args& args) {
       "pipeline", po::value(&pipeline), "only runs of this pipeline")(
       "limit,n", po::value(&limit)->default_value(20), "the newest N runs; 0 = all")(
       "format", po::value(&format)->default_value("table"), "table | json")(
+      "from", po::value(&from_date), "with --to and --pipeline: one line per date (YYYY-MM-DD) from this one, "
+      "with the status of its latest run, or missing")(
+      "to", po::value(&to_date), "the last date of --from (included)")(
       "check", po::bool_switch(&check), "check the database file (PRAGMA integrity_check) instead: prints \"ok\" "
       "or the problems, exit 1 when there are any");
   po::positional_options_description pos;
@@ -36,8 +102,15 @@ int RunsCommand(const Args& args) {
     return kExitUsage;
   }
 
+  const bool by_date = !from_date.empty() || !to_date.empty();
+  if (by_date && (from_date.empty() || to_date.empty() || pipeline.empty())) {
+    std::cerr << "trestle: --from and --to go together, with --pipeline\n";
+    return kExitUsage;
+  }
+
   auto store = OpenStoreOrReport(state_dir);
   if (!store) return kExitRunFailed;
+  if (by_date && !check) return PrintDates(*store, pipeline, from_date, to_date, format);
   if (check) {
     auto result = store->IntegrityCheck();
     if (!result.ok()) {
@@ -61,6 +134,7 @@ int RunsCommand(const Args& args) {
                      {"file", r.file},
                      {"config_hash", r.config_hash},
                      {"status", r.status},
+                     {"run_date", r.run_date.empty() ? nlohmann::json() : nlohmann::json(r.run_date)},
                      {"error", r.error.empty() ? nlohmann::json() : nlohmann::json(r.error)},
                      {"started", r.started},
                      {"ended", r.ended.empty() ? nlohmann::json() : nlohmann::json(r.ended)},
@@ -74,9 +148,10 @@ int RunsCommand(const Args& args) {
     return kExitOk;
   }
 
-  TextTable table({"RUN", "PIPELINE", "STATUS", "STARTED (UTC)", "DURATION", "READ", "WRITTEN", "FINDINGS"});
+  TextTable table({"RUN", "PIPELINE", "DATE", "STATUS", "STARTED (UTC)", "DURATION", "READ", "WRITTEN", "FINDINGS"});
   for (const auto& r : *runs)
-    table.Add({r.run_id, r.pipeline, r.status, TrimIsoSeconds(r.started), DurationText(r.duration_seconds),
+    table.Add({r.run_id, r.pipeline, r.run_date.empty() ? "-" : r.run_date, r.status, TrimIsoSeconds(r.started),
+               DurationText(r.duration_seconds),
                std::to_string(r.rows_read), std::to_string(r.rows_written), std::to_string(r.findings)});
   if (table.size() == 0) {
     std::cout << "no runs" << (pipeline.empty() ? "" : " of pipeline \"" + pipeline + "\"") << " in "

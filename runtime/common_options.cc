@@ -10,6 +10,7 @@
 #include "graph/planner.h"
 #include "open_watchdog.h"
 #include "plugin/search_path.h"
+#include "run_date.h"
 #include "store/run_store.h"
 
 namespace po = boost::program_options;
@@ -26,7 +27,29 @@ void CommonOptions::AddPluginOptions(po::options_description& d) {
 
 void CommonOptions::AddPipelineOptions(po::options_description& d) {
   d.add_options()("set", po::value(&overrides)->composing(),
-                  "override an option: NODE.OPTION=VALUE (repeatable; VALUE is YAML, e.g. [a,b])");
+                  "override an option: NODE.OPTION=VALUE (repeatable; VALUE is YAML, e.g. [a,b])")(
+      "date", po::value(&date),
+      "the date the run is for, YYYY-MM-DD: defines ${RUN_DATE}, ${RUN_DATE_NODASH}, ${RUN_DATE_PREV}, "
+      "${RUN_DATE_NEXT}, ${RUN_YEAR}, ${RUN_MONTH} and ${RUN_DAY} for the pipeline file");
+}
+
+core::Getenv CommonOptions::Environment() const {
+  return [vars = variables, env = core::ProcessEnvironment()](const std::string& name) {
+    auto it = vars.find(name);
+    return it != vars.end() ? std::optional<std::string>(it->second) : env(name);
+  };
+}
+
+bool CommonOptions::ResolveDate(std::ostream& err) {
+  if (date.empty()) return true;
+  auto parsed = ParseRunDate(date, "--date");
+  if (!parsed.ok()) {
+    err << "trestle: " << parsed.status().message() << "\n";
+    return false;
+  }
+  for (auto& [k, v] : RunDateVariables(*parsed)) variables[k] = v;
+  date = parsed->Text();
+  return true;
 }
 
 core::PluginRegistry CommonOptions::LoadRegistry() const {
@@ -38,6 +61,7 @@ std::optional<core::ValidatedPipeline> ValidateOrReport(const std::string& file,
                                                         const core::PluginRegistry& registry, std::ostream& err) {
   core::LoadOptions lo;
   lo.overrides = common.overrides;
+  lo.getenv = common.Environment();
   core::Diagnostics diags;
   auto v = core::ValidatePipelineFile(file, lo, registry, &diags);
   if (v.ok()) return std::move(v).value();

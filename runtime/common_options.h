@@ -3,6 +3,7 @@
 /// helpers that turn them into a plugin registry and a validated pipeline.
 
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,11 +23,20 @@ struct CommonOptions {
   std::vector<std::string> plugin_path;
   bool allow_insecure_plugins = false;
   std::vector<std::string> overrides;
+  std::string date;  ///< --date, as given
+  /// Variables for ${...} in the pipeline file that come before the environment's
+  /// (the run date's, run_date.h); filled by ResolveDate().
+  std::map<std::string, std::string> variables;
 
   /// Adds --plugin-path and --allow-insecure-plugins.
   void AddPluginOptions(boost::program_options::options_description& d);
-  /// Adds --set.
+  /// Adds --set and --date.
   void AddPipelineOptions(boost::program_options::options_description& d);
+  /// Checks --date and defines its variables. Prints the problem and returns false for
+  /// a date that is not one.
+  bool ResolveDate(std::ostream& err);
+  /// ${...} lookups: `variables` first, then the process environment.
+  core::Getenv Environment() const;
   core::PluginRegistry LoadRegistry() const;
 };
 

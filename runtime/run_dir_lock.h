@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "file_lock.h"
 
 namespace trestle::cli {
 
@@ -17,13 +18,12 @@ class RunDirLock {
   /// INVALID_ARGUMENT naming the directory and, when known, the run holding it; or
   /// UNAVAILABLE when the directory cannot be created.
   static core::Result<std::unique_ptr<RunDirLock>> Claim(const std::string& run_dir, const std::string& run_id);
-  ~RunDirLock();  ///< releases the lock (the file stays)
   RunDirLock(const RunDirLock&) = delete;
   RunDirLock& operator=(const RunDirLock&) = delete;
 
  private:
-  explicit RunDirLock(int fd) : fd_(fd) {}
-  int fd_;
+  explicit RunDirLock(std::unique_ptr<FileLock> lock) : lock_(std::move(lock)) {}
+  std::unique_ptr<FileLock> lock_;
 };
 
 }  // namespace trestle::cli

@@ -72,8 +72,13 @@ Interpolated Interpolate(std::string_view text, const Getenv& getenv) {
       out.text += *value;
     } else {
       std::string n(name);
-      out.errors.push_back("environment variable " + Quote(n) + " is not set (write ${" + n +
-                           ":-default} to give a default)");
+      // The run date's variables come from `trestle run --date`, not the environment.
+      if (n.rfind("RUN_", 0) == 0)
+        out.errors.push_back("variable " + Quote(n) + " is not set: it comes from --date YYYY-MM-DD (or write ${" +
+                             n + ":-default} to give a default)");
+      else
+        out.errors.push_back("environment variable " + Quote(n) + " is not set (write ${" + n +
+                             ":-default} to give a default)");
     }
   }
   return out;

@@ -5,7 +5,7 @@
 namespace trestle::core {
 
 RowAccounting::RowAccounting(std::vector<std::string> names, std::vector<std::vector<int>> successors,
-                             std::vector<bool> is_source, std::vector<bool> is_sink)
+                             std::vector<bool> is_source, std::vector<bool> is_sink, std::vector<bool> is_aggregate)
     : n_(names.size()),
       names_(std::move(names)),
       is_source_(std::move(is_source)),
@@ -16,18 +16,30 @@ RowAccounting::RowAccounting(std::vector<std::string> names, std::vector<std::ve
       filtered_(n_ * n_),
       skipped_(n_ * n_),
       reached_(n_ * n_) {
-  // paths(from, to) by memoised depth-first search over the DAG.
-  std::vector<bool> done(n_ * n_, false);
-  std::function<int64_t(size_t, size_t)> count = [&](size_t from, size_t to) -> int64_t {
-    size_t k = from * n_ + to;
-    if (done[k]) return paths_[k];
-    int64_t p = from == to ? 1 : 0;
-    for (int s : successors[from]) p += count(static_cast<size_t>(s), to);
-    done[k] = true;
-    return paths_[k] = p;
-  };
+  is_aggregate.resize(n_, false);
   for (size_t a = 0; a < n_; ++a)
-    for (size_t b = 0; b < n_; ++b) count(a, b);
+    if (is_aggregate[a]) is_source_[a] = is_sink_[a] = true;
+  // through(x, to): paths from x to `to` that do not pass through an aggregate (rows
+  // end there), by memoised depth-first search over the DAG; paths(from, to) starts
+  // from `from`'s successors, so an aggregate's own rows go on.
+  std::vector<int64_t> through(n_ * n_, -1);
+  std::function<int64_t(size_t, size_t)> count = [&](size_t x, size_t to) -> int64_t {
+    int64_t& memo = through[x * n_ + to];
+    if (memo >= 0) return memo;
+    int64_t p = 0;
+    if (x == to) p = 1;
+    else if (!is_aggregate[x])
+      for (int s : successors[x]) p += count(static_cast<size_t>(s), to);
+    return memo = p;
+  };
+  for (size_t a = 0; a < n_; ++a) {
+    for (size_t b = 0; b < n_; ++b) {
+      int64_t p = a == b ? 1 : 0;
+      if (a != b)
+        for (int s : successors[a]) p += count(static_cast<size_t>(s), b);
+      paths_[a * n_ + b] = p;
+    }
+  }
 }
 
 std::vector<RowAccounting::PathBalance> RowAccounting::Balance() const {
@@ -35,7 +47,7 @@ std::vector<RowAccounting::PathBalance> RowAccounting::Balance() const {
   for (size_t s = 0; s < n_; ++s) {
     if (!is_source_[s]) continue;
     for (size_t t = 0; t < n_; ++t) {
-      if (!is_sink_[t] || Paths(static_cast<int>(s), static_cast<int>(t)) == 0) continue;
+      if (t == s || !is_sink_[t] || Paths(static_cast<int>(s), static_cast<int>(t)) == 0) continue;
       PathBalance b;
       b.source = static_cast<int>(s);
       b.sink = static_cast<int>(t);

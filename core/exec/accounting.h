@@ -5,6 +5,10 @@
 ///   read(s) * paths(s, t) = reached(s, t) + sum over nodes n of lost(s, n) * paths(n, t)
 /// where lost = dead-lettered + filtered + skipped at n and paths(x, t) counts the
 /// distinct paths from x to t (1 in a pipeline without diamonds).
+///
+/// An aggregating node (group_aggregate) is both: a sink for the rows of the sources
+/// upstream of it (paths from them end there) and a source of the rows it emits at the
+/// end, which are balanced against the sinks downstream of it.
 
 #include <atomic>
 #include <cstdint>
@@ -18,8 +22,9 @@ namespace trestle::core {
 class RowAccounting {
  public:
   /// `successors[n]` lists the nodes fed by node n; `is_source`/`is_sink` by node index.
+  /// `is_aggregate[n]`: node n is both (see above); may be empty (none is).
   RowAccounting(std::vector<std::string> names, std::vector<std::vector<int>> successors,
-                std::vector<bool> is_source, std::vector<bool> is_sink);
+                std::vector<bool> is_source, std::vector<bool> is_sink, std::vector<bool> is_aggregate = {});
 
   // Rows of no source (source < 0: monitors' findings on their way to alert sinks) are
   // not accounted.

@@ -119,15 +119,16 @@ FlowRunner::FlowRunner(Plan* plan, RunOptions options) : plan_(plan), options_(s
   const size_t n = plan_->nodes.size();
   std::vector<std::string> names;
   std::vector<std::vector<int>> succ;
-  std::vector<bool> is_source, is_sink;
+  std::vector<bool> is_source, is_sink, is_aggregate;
   for (const auto& node : plan_->nodes) {
     names.push_back(node->name);
     // A monitor's outputs carry findings, not the source's rows.
     succ.push_back(node->info.role == Role::kMonitor ? std::vector<int>{} : node->outputs);
     is_source.push_back(node->info.role == Role::kSource);
     is_sink.push_back(node->info.role == Role::kSink);
+    is_aggregate.push_back(node->info.aggregating);
   }
-  accounting_ = std::make_unique<RowAccounting>(names, succ, is_source, is_sink);
+  accounting_ = std::make_unique<RowAccounting>(names, succ, is_source, is_sink, is_aggregate);
   std::string dl = plan_->dead_letter_path;
   if (dl.empty()) dl = (std::filesystem::path(options_.run_dir) / "dead_letter.jsonl").string();
   dead_letters_ = std::make_unique<DeadLetterWriter>(dl, options_.run_id);
@@ -240,11 +241,20 @@ Status FlowRunner::Run() {
     return out;
   };
   const std::vector<size_t> one_phase = sinks(false), two_phase = sinks(true);
+  // Aggregating transforms, in topological order: each emits its result once all of
+  // its input went through, in a phase of its own after the sources' (below).
+  std::vector<size_t> aggregates;
+  for (int i : plan_->topo_order)
+    if (plan_->nodes[static_cast<size_t>(i)]->info.aggregating) aggregates.push_back(static_cast<size_t>(i));
+  // Sources feeding an aggregate are acked at the end too: their rows live on only in
+  // its result, which the sinks commit last.
   std::vector<bool> acks_at_end(n, false);
   for (size_t s = 0; s < n; ++s) {
     if (plan_->nodes[s]->info.role != Role::kSource) continue;
     std::vector<int64_t> memo(n, -1);
     for (size_t t : two_phase)
+      if (PathsTo(*plan_, static_cast<int>(s), static_cast<int>(t), memo) > 0) acks_at_end[s] = true;
+    for (size_t t : aggregates)
       if (PathsTo(*plan_, static_cast<int>(s), static_cast<int>(t), memo) > 0) acks_at_end[s] = true;
   }
   auto commit_round = [this, &im, one_phase, two_phase, acks_at_end](bool final_commit) {
@@ -299,6 +309,28 @@ Status FlowRunner::Run() {
           break;
         }
         case Role::kTransform:
+          if (node.info.aggregating) {
+            // Absorbs its input (one instance, serially); its result leaves through a
+            // broadcast node of its own, fed by a driver like a source's.
+            im.executors[k] = std::make_unique<NodeExecutor>(&node, &run_, accounting_.get(), dead_letters_.get());
+            NodeExecutor* ex_ptr = im.executors[k].get();
+            auto f = std::make_unique<flow::function_node<BatchMessage, flow::continue_msg>>(
+                g, flow::serial, [ex_ptr](const BatchMessage& m) {
+                  return InBody([&] {
+                    ex_ptr->Process(m);
+                    return flow::continue_msg();
+                  });
+                });
+            im.in[k] = f.get();
+            im.tbb_nodes.push_back(std::move(f));
+            im.drivers[k] = std::make_unique<SourceDriver>(&node, ex.batch_rows, ex.max_inflight_batches, &run_,
+                                                           accounting_.get(), SourceDriver::Kind::kAggregate);
+            auto b = std::make_unique<flow::broadcast_node<BatchMessage>>(g);
+            im.out[k] = b.get();
+            im.tbb_nodes.push_back(std::move(b));
+            break;
+          }
+          [[fallthrough]];
         case Role::kModel: {
           im.executors[k] = std::make_unique<NodeExecutor>(&node, &run_, accounting_.get(), dead_letters_.get());
           NodeExecutor* ex_ptr = im.executors[k].get();
@@ -367,7 +399,7 @@ Status FlowRunner::Run() {
       for (int src : plan_->nodes[k]->inputs)
         if (im.out[static_cast<size_t>(src)] != nullptr) flow::make_edge(*im.out[static_cast<size_t>(src)], *im.in[k]);
     for (size_t k = 0; k < n; ++k)
-      if (im.drivers[k]) g.reserve_wait();
+      if (im.drivers[k] && !plan_->nodes[k]->info.aggregating) g.reserve_wait();
   });
 
   if (ex.commit_every_batches > 0) {
@@ -401,7 +433,7 @@ Status FlowRunner::Run() {
   running_.store(true);
   std::vector<std::thread> pumps;
   for (size_t k = 0; k < n; ++k) {
-    if (!im.drivers[k]) continue;
+    if (!im.drivers[k] || plan_->nodes[k]->info.aggregating) continue;
     pumps.emplace_back([&im, k] {
       EnsureSignalStack();
       flow::broadcast_node<BatchMessage>* entry = static_cast<flow::broadcast_node<BatchMessage>*>(im.out[k]);
@@ -411,6 +443,26 @@ Status FlowRunner::Run() {
   }
   im.Execute([&] { im.graph->wait_for_all(); });
   for (auto& t : pumps) t.join();
+  // Each aggregate, in topological order, once everything upstream of it is through: a
+  // phase of its own, after which the next one's input is complete too. A drained run
+  // has seen only part of its input: its aggregates would be wrong, so it fails.
+  for (size_t k : aggregates) {
+    if (run_.failed()) break;
+    if (run_.stopping()) {
+      run_.Fail(Status(Code::kCancelled, "the run was stopped before node \"" + plan_->nodes[k]->name +
+                                             "\" saw all of its input; its aggregates would be partial, so "
+                                             "nothing is published"));
+      break;
+    }
+    auto* entry = static_cast<flow::broadcast_node<BatchMessage>*>(im.out[k]);
+    im.Execute([&] { im.graph->reserve_wait(); });
+    im.drivers[k]->Pump([&](BatchMessage m) { im.Execute([&] { entry->try_put(m); }); }, &im.on_done);
+    im.Execute([&] { im.graph->release_wait(); });
+    im.Execute([&] { im.graph->wait_for_all(); });
+    if (run_.stopping() && !run_.failed())
+      run_.Fail(Status(Code::kCancelled, "the run was stopped while node \"" + plan_->nodes[k]->name +
+                                             "\" was emitting its result; nothing is published"));
+  }
   running_.store(false);
   for (auto& d : im.drivers)
     if (d) d->WaitForInflight();

@@ -148,7 +148,8 @@ BatchMessage NodeExecutor::Process(const BatchMessage& in) {
   }
   const int64_t rejected = static_cast<int64_t>(rejections.size());
   const int64_t rows_out = out->num_rows();
-  if (rows_out > rows_in - rejected ||
+  const bool aggregating = node_->info.aggregating;
+  if (rows_out > rows_in - rejected || (aggregating && rows_out != 0) ||
       (node_->info.role == Role::kModel && rows_out != rows_in - rejected)) {
     run_->Fail(Failure(Status(Code::kInternal, "received " + std::to_string(rows_in) + " rows, rejected " +
                                                    std::to_string(rejected) + " and returned " +
@@ -157,6 +158,12 @@ BatchMessage NodeExecutor::Process(const BatchMessage& in) {
   }
   if (served) out = Served(*served, *in.batch, std::move(*out), rejections);
   if (!HandleRejections(in, rejections)) return in.Tombstone();
+  // An aggregating operator is where its input's rows end (a sink, for the accounting);
+  // its result enters the graph later, as rows of its own (flow_runner.h).
+  if (aggregating) {
+    accounting_->AddReached(in.source, index_, rows_in - rejected);
+    return in.Tombstone();
+  }
   const int64_t filtered = rows_in - rejected - rows_out;
   if (filtered > 0) {
     stats.filtered.fetch_add(filtered);

@@ -156,11 +156,13 @@ Result<trestle::Batch> OperatorInstance::Process(const trestle::Batch& input, Ca
   return TakeBatch(&out, output_);
 }
 
-Result<std::optional<trestle::Batch>> OperatorInstance::Next(int64_t max_rows, CallContext& ctx) {
+// next() and finish() alike: a batch of at most `max_rows` rows, or end of stream.
+Result<std::optional<trestle::Batch>> OperatorInstance::Pull(const char* call, int64_t max_rows, CallContext& ctx,
+                                                             const PullFn& fn) {
   ArrowArray out{};
   int32_t eos = 0;
-  CallScope scope(where_.c_str(), "next");
-  int32_t rc = Call(ctx, [&] { return def_->source->next(instance_, ctx.host(), max_rows, &out, &eos); });
+  CallScope scope(where_.c_str(), call);
+  int32_t rc = Call(ctx, [&] { return fn(&out, &eos); });
   if (rc != TRESTLE_OK) {
     if (out.release) out.release(&out);
     return ctx.StatusOf(rc);
@@ -169,13 +171,26 @@ Result<std::optional<trestle::Batch>> OperatorInstance::Next(int64_t max_rows, C
     if (out.release) out.release(&out);
     return std::optional<trestle::Batch>();
   }
-  if (out.release == nullptr) return Status(Code::kInternal, "next() returned neither a batch nor end of stream");
+  if (out.release == nullptr)
+    return Status(Code::kInternal, std::string(call) + "() returned neither a batch nor end of stream");
   auto b = TakeBatch(&out, output_);
   if (!b.ok()) return b.status();
   if (b->num_rows() > max_rows)
-    return Status(Code::kInternal, "next() returned " + std::to_string(b->num_rows()) + " rows, more than the " +
-                                       std::to_string(max_rows) + " asked for");
+    return Status(Code::kInternal, std::string(call) + "() returned " + std::to_string(b->num_rows()) +
+                                       " rows, more than the " + std::to_string(max_rows) + " asked for");
   return std::optional<trestle::Batch>(std::move(b).value());
+}
+
+Result<std::optional<trestle::Batch>> OperatorInstance::Next(int64_t max_rows, CallContext& ctx) {
+  return Pull("next", max_rows, ctx, [&](ArrowArray* out, int32_t* eos) {
+    return def_->source->next(instance_, ctx.host(), max_rows, out, eos);
+  });
+}
+
+Result<std::optional<trestle::Batch>> OperatorInstance::Finish(int64_t max_rows, CallContext& ctx) {
+  return Pull("finish", max_rows, ctx, [&](ArrowArray* out, int32_t* eos) {
+    return def_->process->finish(instance_, ctx.host(), max_rows, out, eos);
+  });
 }
 
 Status OperatorInstance::Ack(uint64_t seq) {

@@ -5,6 +5,7 @@
 /// serial and per-worker instances from one thread at a time.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,9 @@ class OperatorInstance {
   Result<trestle::Batch> Process(const trestle::Batch& input, CallContext& ctx);
   /// Sources: nullopt at end of stream.
   Result<std::optional<trestle::Batch>> Next(int64_t max_rows, CallContext& ctx);
+  /// Aggregating transforms (info.aggregating): the next rows of the result; nullopt
+  /// once all of it was returned.
+  Result<std::optional<trestle::Batch>> Finish(int64_t max_rows, CallContext& ctx);
   Status Ack(uint64_t seq);
   Status Write(const trestle::Batch& batch, CallContext& ctx);
   Status Commit(bool final_commit);
@@ -55,6 +59,8 @@ class OperatorInstance {
 
  private:
   OperatorInstance(const RegisteredOperator& b, const NodeHost* node);
+  using PullFn = std::function<int32_t(ArrowArray* out, int32_t* eos)>;
+  Result<std::optional<trestle::Batch>> Pull(const char* call, int64_t max_rows, CallContext& ctx, const PullFn& fn);
 
   const TrestleOperatorDef* def_;
   std::shared_ptr<const void> library_;

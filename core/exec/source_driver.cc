@@ -7,8 +7,9 @@
 namespace trestle::core {
 
 SourceDriver::SourceDriver(PlannedNode* node, int64_t batch_rows, int max_inflight, RunState* run,
-                           RowAccounting* accounting)
+                           RowAccounting* accounting, Kind kind)
     : node_(node),
+      kind_(kind),
       batch_rows_(batch_rows),
       max_inflight_(max_inflight),
       run_(run),
@@ -30,17 +31,18 @@ void SourceDriver::Pump(const std::function<void(BatchMessage)>& emit, const Bat
     const auto t0 = std::chrono::steady_clock::now();
     std::optional<trestle::Batch> batch;
     bool eos = false;
-    Status st = RunWithRetry(
-        node_->retry,
-        [&] {
-          std::lock_guard<std::mutex> l(call_mu_);
-          CallContext ctx(node_->host.get());
-          auto r = inst->Next(batch_rows_, ctx);
-          if (!r.ok()) return r.status();
-          eos = !r->has_value();
-          if (!eos) batch = std::move(**r);
-          return Status::Ok();
-        },
+    auto read = [&] {
+      std::lock_guard<std::mutex> l(call_mu_);
+      CallContext ctx(node_->host.get());
+      auto r = kind_ == Kind::kSource ? inst->Next(batch_rows_, ctx) : inst->Finish(batch_rows_, ctx);
+      if (!r.ok()) return r.status();
+      eos = !r->has_value();
+      if (!eos) batch = std::move(**r);
+      return Status::Ok();
+    };
+    // An aggregate's finish() moves through its result: a failed call is not repeated.
+    Status st = kind_ == Kind::kAggregate ? read() : RunWithRetry(
+        node_->retry, read,
         [this] { return run_->cancelled(); },
         [&](const Status& s, int attempt) {
           stats.retries.fetch_add(1);
@@ -95,7 +97,7 @@ std::optional<uint64_t> SourceDriver::AckableUpTo() const {
 
 Status SourceDriver::Ack(uint64_t seq) {
   Status st;
-  {
+  if (kind_ == Kind::kSource) {
     std::lock_guard<std::mutex> l(call_mu_);
     st = node_->instances.front()->Ack(seq);
   }

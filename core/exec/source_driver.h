@@ -21,7 +21,12 @@ namespace trestle::core {
 
 class SourceDriver {
  public:
-  SourceDriver(PlannedNode* node, int64_t batch_rows, int max_inflight, RunState* run, RowAccounting* accounting);
+  /// What the driver reads: a source's next(), or an aggregating transform's finish()
+  /// once all of its input went through (its result enters the graph like a source's
+  /// batches; an aggregate has nothing to ack).
+  enum class Kind { kSource, kAggregate };
+  SourceDriver(PlannedNode* node, int64_t batch_rows, int max_inflight, RunState* run, RowAccounting* accounting,
+               Kind kind = Kind::kSource);
 
   /// Reads until end of stream, stop or failure, handing each batch to `emit`.
   /// `on_done` is what each batch's ticket calls; it must end up in OnDone().
@@ -40,6 +45,7 @@ class SourceDriver {
 
  private:
   PlannedNode* node_;
+  Kind kind_;
   int64_t batch_rows_;
   int max_inflight_;
   RunState* run_;

@@ -368,7 +368,14 @@ Result<std::unique_ptr<Plan>> BuildPlan(const ValidatedPipeline& validated, cons
 
     int parallel = 1;
     bool transforms = node.info.role == Role::kTransform || node.info.role == Role::kModel;
-    if (transforms && node.info.threading != Threading::kSerial) {
+    if (node.info.aggregating && cn.concurrency() > 1) {
+      diags->add(loaded.DiagnosticAt(at + ".concurrency", "operator " + node.type +
+                                                              " aggregates every row in one instance; concurrency must "
+                                                              "be 1 (or left out), got " +
+                                                              std::to_string(cn.concurrency())));
+      continue;
+    }
+    if (transforms && node.info.threading != Threading::kSerial && !node.info.aggregating) {
       parallel = cn.concurrency() > 0 ? cn.concurrency() : DefaultParallelism(plan->exec);
     }
     node.concurrency = parallel;

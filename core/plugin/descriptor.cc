@@ -30,10 +30,13 @@ constexpr size_t kLifecycleV1Size = TRESTLE_FIELD_END(TrestleLifecycleFns, destr
 constexpr size_t kSourceV1Size = TRESTLE_FIELD_END(TrestleSourceFns, ack);
 constexpr size_t kSinkPublishEnd = TRESTLE_FIELD_END(TrestleSinkFns, publish);  // ABI 1.2
 constexpr size_t kProcessV1Size = TRESTLE_FIELD_END(TrestleProcessFns, process);
+constexpr size_t kProcessFinishEnd = TRESTLE_FIELD_END(TrestleProcessFns, finish);  // ABI 1.3
 constexpr size_t kSinkV1Size = TRESTLE_FIELD_END(TrestleSinkFns, commit);
 constexpr size_t kMonitorV1Size = TRESTLE_FIELD_END(TrestleMonitorFns, observe);
 
 #undef TRESTLE_FIELD_END
+
+constexpr int32_t kKnownOperatorFlags = TRESTLE_OP_ORDERED_INPUT | TRESTLE_OP_AGGREGATE;
 
 std::string Quote(std::string_view s) {
   std::string out;
@@ -123,6 +126,10 @@ class OperatorReader {
     if (!IsKnownRole(def->role)) return Fail(op_ + ": unknown role " + std::to_string(def->role));
     if (!IsKnownThreading(def->threading))
       return Fail(op_ + ": unknown threading " + std::to_string(def->threading));
+    if ((def->flags & ~kKnownOperatorFlags) != 0)
+      return Fail(op_ + ": unknown flags " + std::to_string(def->flags & ~kKnownOperatorFlags) +
+                  " (built for a newer ABI than this host's " + std::to_string(TRESTLE_ABI_MAJOR) + "." +
+                  std::to_string(TRESTLE_ABI_MINOR) + "?)");
     TRESTLE_RETURN_IF_ERROR(CheckFunctions(*def));
 
     PluginOperator out;
@@ -136,6 +143,7 @@ class OperatorReader {
     info.ordered_input = (def->flags & TRESTLE_OP_ORDERED_INPUT) != 0;
     info.two_phase = info.role == Role::kSink && def->sink->struct_size >= kSinkPublishEnd &&
                      def->sink->publish != nullptr;
+    info.aggregating = (def->flags & TRESTLE_OP_AGGREGATE) != 0;
     info.input_doc = def->input_doc != nullptr ? def->input_doc : "";
     info.output_doc = def->output_doc != nullptr ? def->output_doc : "";
 
@@ -197,9 +205,14 @@ class OperatorReader {
         TRESTLE_RETURN_IF_ERROR(Function("source", def.source->next != nullptr, "next"));
         return Function("source", def.source->ack != nullptr, "ack");
       case Role::kTransform:
-      case Role::kModel:
+      case Role::kModel: {
         TRESTLE_RETURN_IF_ERROR(TableSize("process", def.process->struct_size, kProcessV1Size));
-        return Function("process", def.process->process != nullptr, "process");
+        TRESTLE_RETURN_IF_ERROR(Function("process", def.process->process != nullptr, "process"));
+        if ((def.flags & TRESTLE_OP_AGGREGATE) == 0) return Status::Ok();
+        if (role != Role::kTransform) return Fail(op_ + ": only a transform can be aggregating (TRESTLE_OP_AGGREGATE)");
+        TRESTLE_RETURN_IF_ERROR(TableSize("process", def.process->struct_size, kProcessFinishEnd));
+        return Function("process", def.process->finish != nullptr, "finish");
+      }
       case Role::kSink:
         TRESTLE_RETURN_IF_ERROR(TableSize("sink", def.sink->struct_size, kSinkV1Size));
         TRESTLE_RETURN_IF_ERROR(Function("sink", def.sink->write != nullptr, "write"));

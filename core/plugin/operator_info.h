@@ -41,6 +41,8 @@ struct OperatorInfo {
   bool ordered_input = false;
   /// Sinks: publishes in two phases (final commit prepares, publish shows; ABI 1.2).
   bool two_phase = false;
+  /// Transforms: absorbs its input and emits its result at the end (ABI 1.3 finish).
+  bool aggregating = false;
   std::vector<ParamInfo> params;
   std::string input_doc, output_doc;
 

@@ -103,6 +103,12 @@ ALTER TABLE runs ADD COLUMN process_identity TEXT;
 ALTER TABLE runs ADD COLUMN run_dir TEXT;
 CREATE INDEX runs_status ON runs(status);
 )sql",
+    // 2 -> 3: the date a run is for (`trestle run --date`), so that a backfill can tell
+    // which dates succeeded, failed or are missing.
+    R"sql(
+ALTER TABLE runs ADD COLUMN run_date TEXT;
+CREATE INDEX runs_pipeline_date ON runs(pipeline, run_date);
+)sql",
 };
 static_assert(std::size(kMigrations) == RunStore::kSchemaVersion);
 
@@ -350,13 +356,14 @@ Status RunStore::Migrate() {
 // Writing
 
 Status RunStore::BeginRun(const std::string& run_id, const std::string& pipeline, const std::string& file,
-                          const std::string& config_hash, const std::string& started, const RunOwner& owner) {
+                          const std::string& config_hash, const std::string& started, const RunOwner& owner,
+                          const std::string& run_date) {
   Status st;
   {
     std::lock_guard<std::mutex> lock(db_mu_);
     st = Transaction([&]() -> Status {
       Stmt s(Prepare("INSERT INTO runs(run_id, pipeline, file, config_hash, started, status, host, pid, "
-                      "process_identity, run_dir) VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9)"));
+                      "process_identity, run_dir, run_date) VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9, ?10)"));
       if (!s.ok()) return Error("cannot prepare the run insert");
       if (!s.Text(1, run_id)
                .Text(2, pipeline)
@@ -367,6 +374,7 @@ Status RunStore::BeginRun(const std::string& run_id, const std::string& pipeline
                .Int(7, owner.process.pid)
                .TextOrNull(8, owner.process.identity)
                .TextOrNull(9, owner.run_dir)
+               .TextOrNull(10, run_date)
                .Run())
         return Error("cannot record run " + run_id);
       return Status::Ok();
@@ -641,7 +649,7 @@ namespace {
 const char* const kRunColumns =
     "r.run_id, r.pipeline, r.file, r.config_hash, r.started, r.ended, r.status, r.error, r.duration_seconds, "
     "r.rows_read, r.rows_written, (SELECT COUNT(*) FROM windows w WHERE w.run_id = r.run_id), "
-    "(SELECT COUNT(*) FROM findings f WHERE f.run_id = r.run_id)";
+    "(SELECT COUNT(*) FROM findings f WHERE f.run_id = r.run_id), r.run_date";
 
 StoredRun RunFrom(const Stmt& s) {
   StoredRun r;
@@ -658,6 +666,7 @@ StoredRun RunFrom(const Stmt& s) {
   r.rows_written = s.I64(10);
   r.windows = s.I64(11);
   r.findings = s.I64(12);
+  r.run_date = s.Str(13);
   return r;
 }
 
@@ -666,11 +675,17 @@ StoredRun RunFrom(const Stmt& s) {
 Result<std::vector<StoredRun>> RunStore::ListRuns(const RunQuery& query) {
   static const std::string sql = std::string("SELECT ") + kRunColumns +
                                  " FROM runs r WHERE (?1 = '' OR r.pipeline = ?1) "
+                                 "AND (?3 = '' OR r.run_date >= ?3) AND (?4 = '' OR r.run_date <= ?4) "
+                                 "AND (?5 = 0 OR r.run_date IS NOT NULL) "
                                  "ORDER BY r.started DESC, r.run_id DESC LIMIT ?2";
   std::lock_guard<std::mutex> lock(db_mu_);
   Stmt s(Prepare(sql.c_str()));
   if (!s.ok()) return Error("cannot prepare the run listing");
-  s.Text(1, query.pipeline).Int(2, query.limit > 0 ? query.limit : -1);
+  s.Text(1, query.pipeline)
+      .Int(2, query.limit > 0 ? query.limit : -1)
+      .Text(3, query.from_date)
+      .Text(4, query.to_date)
+      .Int(5, query.dated_only ? 1 : 0);
   std::vector<StoredRun> out;
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) out.push_back(RunFrom(s));
@@ -689,8 +704,8 @@ Result<StoredRun> RunStore::GetRun(const std::string& run_id) {
   if (rc == SQLITE_DONE) return InvalidArgument("run store " + path_ + ": no run " + run_id);
   if (rc != SQLITE_ROW) return Error("cannot read run " + run_id);
   StoredRun r = RunFrom(s);
-  r.accounting = s.Json(13);
-  r.report = s.Json(14);
+  r.accounting = s.Json(14);
+  r.report = s.Json(15);
   return r;
 }
 

@@ -47,6 +47,7 @@ struct StoredRun {
   std::string run_id, pipeline, file, config_hash;
   std::string started, ended;  ///< ISO-8601 UTC; `ended` empty while running
   std::string status;          ///< running | succeeded | drained | failed
+  std::string run_date;        ///< YYYY-MM-DD of `run --date`; empty for an undated run
   std::string error;           ///< "CODE: message" when failed
   double duration_seconds = -1;  ///< -1 while running
   int64_t rows_read = 0;       ///< summed over the sources
@@ -116,8 +117,11 @@ struct EventQuery {
 };
 
 struct RunQuery {
+  RunQuery(std::string pipeline_ = "", int64_t limit_ = 20) : pipeline(std::move(pipeline_)), limit(limit_) {}
   std::string pipeline;
   int64_t limit = 20;  ///< newest first; <= 0 = all
+  std::string from_date, to_date;  ///< run_date bounds (inclusive, YYYY-MM-DD); empty = open
+  bool dated_only = false;         ///< only runs made with --date
 };
 
 class RunStore final : public EventRecorder {
@@ -125,7 +129,7 @@ class RunStore final : public EventRecorder {
   /// Records queued and not yet written beyond which new ones are dropped (and counted).
   static constexpr size_t kMaxQueued = 100000;
   /// The schema version this build writes (schema_version.version).
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   /// STATE_DIR/runs.db.
   static std::string DefaultPath(const std::string& state_dir);
@@ -142,7 +146,8 @@ class RunStore final : public EventRecorder {
   /// Records the start of run `run_id` (status "running") by `owner` and makes it the
   /// run that RecordWindow/RecordFinding attach to. `started` is ISO-8601 UTC.
   Status BeginRun(const std::string& run_id, const std::string& pipeline, const std::string& file,
-                  const std::string& config_hash, const std::string& started, const RunOwner& owner = {});
+                  const std::string& config_hash, const std::string& started, const RunOwner& owner = {},
+                  const std::string& run_date = "");
   /// Runs recorded as running by processes of `host`, oldest first.
   Result<std::vector<RunningRun>> RunningOn(const std::string& host);
   /// Records a run whose process is gone as failed with `error` ("CODE: message"),

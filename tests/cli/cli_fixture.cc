@@ -149,4 +149,9 @@ std::unique_ptr<Process> CliTest::StartTrestle(std::vector<std::string> args, Pr
   return Process::Start(Command(std::move(args), true), InDir(std::move(options)));
 }
 
+::testing::AssertionResult ExitedWith(const ProcessResult& result, int code) {
+  if (!result.timed_out && result.exit_code == code) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "expected exit " << code << ", got " << result.Describe();
+}
+
 }  // namespace trestle::clitest

@@ -67,12 +67,12 @@ class CliTest : public ::testing::Test {
   std::string dir_;
 };
 
-/// Asserts a normal exit with `code`, printing the output otherwise.
-#define EXPECT_EXIT_CODE(result, code)                             \
-  EXPECT_TRUE(!(result).timed_out && (result).exit_code == (code)) \
-      << "expected exit " << (code) << ", got " << (result).Describe()
-#define ASSERT_EXIT_CODE(result, code)                             \
-  ASSERT_TRUE(!(result).timed_out && (result).exit_code == (code)) \
-      << "expected exit " << (code) << ", got " << (result).Describe()
+/// A normal exit with `code`; otherwise a failure that prints the output.
+::testing::AssertionResult ExitedWith(const ProcessResult& result, int code);
+
+/// Assert a normal exit with `code`. `result` is evaluated once (it may be a call that
+/// runs the process).
+#define EXPECT_EXIT_CODE(result, code) EXPECT_TRUE(::trestle::clitest::ExitedWith((result), (code)))
+#define ASSERT_EXIT_CODE(result, code) ASSERT_TRUE(::trestle::clitest::ExitedWith((result), (code)))
 
 }  // namespace trestle::clitest

@@ -167,7 +167,10 @@ TEST_F(PluginsTest, ListShowsEveryLibraryWithHashAndOperators) {
        {"select (transform)", "cast (transform)", "impute (transform)", "scale (transform)", "one_hot (transform)",
         "filter (transform)"}},
       {"linear", {"linear (model)"}},
-      {"testkit", {"sequence (source)", "scripted (transform)", "fixed_monitor (monitor)"}},
+      {"testkit", {"sequence (source)", "scripted (transform)", "modulo_count (transform)", "fixed_monitor (monitor)"}},
+      {"sqlite", {"sqlite_source (source)", "sqlite_sink (sink)"}},
+      {"postgres", {"postgres_source (source)", "postgres_sink (sink)"}},
+      {"aggregate", {"group_aggregate (transform)"}},
   };
   for (const auto& [lib, ops] : expected) {
     ASSERT_TRUE(blocks.count(lib)) << lib << " is not listed:\n" << r.out;

@@ -32,7 +32,7 @@ int32_t DescribeFails(void*, const TrestleHost* host, TrestleModelInfo*) {
 struct Model {
   explicit Model(uint32_t process_size, decltype(TrestleProcessFns::describe_model) describe) {
     lifecycle = {sizeof(TrestleLifecycleFns), &Create, &Open, &Close, &Destroy};
-    process = {process_size, &Process, describe};
+    process = {process_size, &Process, describe, nullptr};
     def.struct_size = sizeof(TrestleOperatorDef);
     def.name = "m";
     def.role = TRESTLE_ROLE_MODEL;

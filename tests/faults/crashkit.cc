@@ -113,7 +113,7 @@ int32_t RawProcess(void*, const TrestleHost*, ArrowArray* in, ArrowArray*) {
 struct RawThrowAcross {
   RawThrowAcross() {
     lifecycle = {sizeof(TrestleLifecycleFns), &RawCreate, &RawOpen, &RawClose, &RawDestroy};
-    process = {sizeof(TrestleProcessFns), &RawProcess, nullptr};
+    process = {sizeof(TrestleProcessFns), &RawProcess, nullptr, nullptr};
     op.struct_size = sizeof(TrestleOperatorDef);
     op.name = "throw_across";
     op.doc = "A raw C ABI transform whose process() throws a C++ exception through the ABI, for tests.";

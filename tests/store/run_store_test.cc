@@ -113,7 +113,7 @@ TEST_F(RunStoreTest, CreatesTheSchemaInWalMode) {
   EXPECT_THAT(Sql("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
               ElementsAre("findings", "run_models", "run_plugins", "runs", "schema_version", "window_features",
                           "windows"));
-  EXPECT_THAT(Sql("SELECT version FROM schema_version"), ElementsAre("2"));
+  EXPECT_THAT(Sql("SELECT version FROM schema_version"), ElementsAre(std::to_string(RunStore::kSchemaVersion)));
   EXPECT_THAT(Sql("PRAGMA journal_mode"), ElementsAre("wal"));
   store.reset();
   // Reopening keeps the schema as it is.
@@ -122,6 +122,33 @@ TEST_F(RunStoreTest, CreatesTheSchemaInWalMode) {
   auto check = store->IntegrityCheck();
   ASSERT_TRUE(check.ok());
   EXPECT_EQ(*check, "ok");
+}
+
+TEST_F(RunStoreTest, AVersion2StoreGainsRunDatesAndKeepsItsRuns) {
+  {
+    auto store = OpenOrDie();
+    ASSERT_TRUE(store->BeginRun("old", "p", "p.yaml", "h", "2026-12-01T00:00:00Z").ok());
+  }
+  // What a store written before run dates looked like.
+  Sql("DROP INDEX runs_pipeline_date");
+  Sql("ALTER TABLE runs DROP COLUMN run_date");
+  Sql("UPDATE schema_version SET version = 2");
+  auto store = OpenOrDie();
+  EXPECT_THAT(Sql("SELECT version FROM schema_version"), ElementsAre("3"));
+  ASSERT_TRUE(store->BeginRun("new", "p", "p.yaml", "h", "2026-12-02T00:00:00Z", {}, "2026-12-02").ok());
+  auto runs = store->ListRuns(RunQuery("p", 0));
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].run_id, "new");
+  EXPECT_EQ((*runs)[0].run_date, "2026-12-02");
+  EXPECT_EQ((*runs)[1].run_date, "");
+  RunQuery dated("p", 0);
+  dated.dated_only = true;
+  dated.from_date = dated.to_date = "2026-12-02";
+  auto only = store->ListRuns(dated);
+  ASSERT_TRUE(only.ok());
+  ASSERT_EQ(only->size(), 1u);
+  EXPECT_EQ((*only)[0].run_id, "new");
 }
 
 TEST_F(RunStoreTest, RefusesASchemaFromTheFuture) {

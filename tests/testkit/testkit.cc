@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include <trestle/sdk.hpp>
@@ -96,6 +97,63 @@ class Scripted final : public trestle::Transform {
  private:
   int64_t unavailable_, reject_every_, data_error_id_, throw_id_, sleep_ms_;
   int64_t calls_ = 0;
+};
+
+/// An aggregating transform (ABI 1.3): counts rows by `column` % `groups` (an int64
+/// column, default id) and, at the end,
+/// emits (key int64, rows int64) for every key seen, ascending, at most max_rows per
+/// finish() call. Rejects rows whose id is a multiple of `reject_every`; finish() fails
+/// with DATA_ERROR when `fail_finish` is set.
+class ModuloCount final : public trestle::Transform {
+ public:
+  static trestle::OperatorSpec spec() {
+    return trestle::OperatorSpec("modulo_count", "Counts rows by id modulo `groups`, for tests of aggregation.")
+        .param<int64_t>("groups", "number of keys", 3).min(1)
+        .param<std::string>("column", "the int64 column to group by", std::string("id"))
+        .param<int64_t>("reject_every", "reject rows whose id is a multiple of this; 0 = none", 0).min(0)
+        .param<bool>("fail_finish", "finish() fails", false)
+        .input_doc("id int64")
+        .output_doc("key int64, rows int64")
+        .aggregating();
+  }
+  explicit ModuloCount(const trestle::Options& o)
+      : groups_(o.get<int64_t>("groups")), column_(o.get<std::string>("column")), reject_every_(o.get<int64_t>("reject_every")),
+        fail_finish_(o.get<bool>("fail_finish")) {}
+  trestle::Schema open(const trestle::Schema& in) override {
+    in.require(column_, trestle::Type::Int64);
+    return output();
+  }
+  trestle::Batch process(trestle::Batch in, trestle::Context& ctx) override {
+    const trestle::Column& id = in.column(column_);
+    for (int64_t r = 0; r < in.num_rows(); ++r) {
+      int64_t v = id.i64(r);
+      if (reject_every_ > 0 && v % reject_every_ == 0) ctx.reject(r, column_ + " " + std::to_string(v) + " refused");
+      else ++counts_[((v % groups_) + groups_) % groups_];
+    }
+    return trestle::Batch(output(), {trestle::ColumnBuilder(trestle::Type::Int64, 0).finish(),
+                                     trestle::ColumnBuilder(trestle::Type::Int64, 0).finish()});
+  }
+  std::optional<trestle::Batch> finish(int64_t max_rows, trestle::Context&) override {
+    if (fail_finish_) throw trestle::DataError("scripted failure in finish()");
+    if (!finishing_) next_ = counts_.begin(), finishing_ = true;
+    if (next_ == counts_.end()) return std::nullopt;
+    trestle::ColumnBuilder key(trestle::Type::Int64, max_rows), rows(trestle::Type::Int64, max_rows);
+    for (int64_t n = 0; n < max_rows && next_ != counts_.end(); ++n, ++next_)
+      key.append_i64(next_->first), rows.append_i64(next_->second);
+    return trestle::Batch(output(), {key.finish(), rows.finish()});
+  }
+
+ private:
+  static trestle::Schema output() {
+    return trestle::Schema({{"key", trestle::Type::Int64, false}, {"rows", trestle::Type::Int64, false}});
+  }
+  int64_t groups_;
+  std::string column_;
+  int64_t reject_every_;
+  bool fail_finish_;
+  std::map<int64_t, int64_t> counts_;
+  bool finishing_ = false;
+  std::map<int64_t, int64_t>::const_iterator next_;
 };
 
 /// Reports a window of numeric column `column` every `window_rows` rows (and the rest at
@@ -209,4 +267,4 @@ class FixedMonitor final : public trestle::Monitor {
 
 }  // namespace
 
-TRESTLE_PLUGIN("testkit", "0.1.0", Sequence, Scripted, FixedMonitor)
+TRESTLE_PLUGIN("testkit", "0.1.0", Sequence, Scripted, ModuloCount, FixedMonitor)

@@ -171,6 +171,14 @@ TEST(GroupAggregate, SpecIsAnAggregatingTransformWithFinish) {
   Schema out = h.open(BatchBuilder().i64("k", {1}).build().schema());
   EXPECT_EQ(out.names(), (std::vector<std::string>{"k", "n"}));
   EXPECT_EQ(h.process(BatchBuilder().i64("k", {1, 2}).build()).num_rows(), 0);
+  EXPECT_EQ(h.process(BatchBuilder().i64("k", {2, 3, 2}).build()).num_rows(), 0);
+  // Through the ABI's finish(), as the runtime calls it: one row per key, at most
+  // max_rows per call, then the end.
+  std::optional<Batch> first = h.finish(2), second = h.finish(2);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(dump({*first}), (std::vector<std::string>{"1 | 1", "2 | 3"}));
+  EXPECT_EQ(dump({*second}), (std::vector<std::string>{"3 | 1"}));
+  EXPECT_FALSE(h.finish(2).has_value());
 }
 
 }  // namespace

@@ -114,6 +114,17 @@ class Harness {
     if (eos) return std::nullopt;
     return Batch::import_from(&out, output_);
   }
+  /// An aggregating transform's next result batch (as the runtime calls it once every
+  /// input batch went through process()); nullopt at the end of the result.
+  std::optional<Batch> finish(int64_t max_rows = 1024) {
+    if (def()->process == nullptr || def()->process->finish == nullptr)
+      throw InvalidArgument("finish(): operator \"" + compiled_->spec().name() + "\" is not aggregating");
+    ArrowArray out{};
+    int32_t eos = 0;
+    check(def()->process->finish(instance_, &host_, max_rows, &out, &eos));
+    if (eos) return std::nullopt;
+    return Batch::import_from(&out, output_);
+  }
   /// Every batch of a source until end of stream.
   std::vector<Batch> drain(int64_t max_rows = 1024) {
     std::vector<Batch> all;
