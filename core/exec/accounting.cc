@@ -17,6 +17,7 @@ RowAccounting::RowAccounting(std::vector<std::string> names, std::vector<std::ve
       skipped_(n_ * n_),
       reached_(n_ * n_) {
   is_aggregate.resize(n_, false);
+  is_aggregate_ = is_aggregate;
   for (size_t a = 0; a < n_; ++a)
     if (is_aggregate[a]) is_source_[a] = is_sink_[a] = true;
   // through(x, to): paths from x to `to` that do not pass through an aggregate (rows
@@ -91,6 +92,7 @@ nlohmann::json RowAccounting::ToJson() const {
     if (!is_source_[s]) continue;
     sources[names_[s]] = {{"read", get(read_, static_cast<int>(s), static_cast<int>(s))},
                           {"paths", nlohmann::json::object()}};
+    if (is_aggregate_[s]) sources[names_[s]]["aggregate"] = true;
   }
   bool all = true;
   for (const auto& b : Balance()) {
@@ -98,6 +100,8 @@ nlohmann::json RowAccounting::ToJson() const {
     sources[names_[static_cast<size_t>(b.source)]]["paths"][names_[static_cast<size_t>(b.sink)]] = {
         {"reached", b.reached}, {"dead_lettered", b.dead_lettered}, {"filtered", b.filtered},
         {"skipped", b.skipped}, {"balanced", b.balanced}};
+    if (is_aggregate_[static_cast<size_t>(b.sink)])
+      sources[names_[static_cast<size_t>(b.source)]]["paths"][names_[static_cast<size_t>(b.sink)]]["aggregate"] = true;
   }
   return {{"sources", sources}, {"balanced", all}};
 }

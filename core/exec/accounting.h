@@ -45,7 +45,8 @@ class RowAccounting {
   bool Balanced() const;
   int64_t Read(int source) const { return get(read_, source, source); }
   int64_t TotalDeadLettered() const;
-  /// {"sources": {name: {"read": n, "paths": {sink: {...}}}}, "balanced": bool}.
+  /// {"sources": {name: {"read": n, "paths": {sink: {...}}}}, "balanced": bool}; an
+  /// aggregate's entry as a source, and a path ending at one, carry "aggregate": true.
   nlohmann::json ToJson() const;
 
  private:
@@ -59,7 +60,7 @@ class RowAccounting {
 
   size_t n_;
   std::vector<std::string> names_;
-  std::vector<bool> is_source_, is_sink_;
+  std::vector<bool> is_source_, is_sink_, is_aggregate_;
   std::vector<int64_t> paths_;  // paths_[from * n + to]
   std::vector<std::atomic<int64_t>> read_, dead_, filtered_, skipped_, reached_;
 };

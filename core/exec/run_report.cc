@@ -123,9 +123,11 @@ std::string FormatRunSummary(const nlohmann::json& r) {
   const auto& acc = r["accounting"];
   o << "row accounting (" << (acc["balanced"].get<bool>() ? "balanced" : "NOT BALANCED") << "):\n";
   for (const auto& [src, s] : acc["sources"].items()) {
-    o << "  source " << src << ": " << s["read"].get<int64_t>() << " rows read\n";
+    if (s.value("aggregate", false)) o << "  aggregate " << src << ": " << s["read"].get<int64_t>() << " rows emitted\n";
+    else o << "  source " << src << ": " << s["read"].get<int64_t>() << " rows read\n";
     for (const auto& [sink, p] : s["paths"].items()) {
-      o << "    -> " << sink << ": " << p["reached"].get<int64_t>() << " written, " << p["dead_lettered"].get<int64_t>()
+      o << "    -> " << sink << ": " << p["reached"].get<int64_t>() << (p.value("aggregate", false) ? " aggregated, " : " written, ")
+        << p["dead_lettered"].get<int64_t>()
         << " dead-lettered, " << p["filtered"].get<int64_t>() << " filtered, " << p["skipped"].get<int64_t>()
         << " skipped" << (p["balanced"].get<bool>() ? "" : "  (does not balance)") << "\n";
     }

@@ -428,10 +428,14 @@ Status RunStore::EndRun(const nlohmann::json& report) {
   const nlohmann::json acc = JObj(report, "accounting");
   int64_t read = 0, written = 0;
   const nlohmann::json sources = JObj(acc, "sources");
+  // Rows an aggregate emits were not read, and rows that end in one were not written:
+  // both are the run's own intermediate rows.
+  auto aggregate = [](const nlohmann::json& j) { return j.contains("aggregate") && j["aggregate"] == true; };
   for (const auto& [src, s] : sources.items()) {
-    read += JInt(s, "read");
+    if (!aggregate(s)) read += JInt(s, "read");
     const nlohmann::json paths = JObj(s, "paths");
-    for (const auto& [sink, p] : paths.items()) written += JInt(p, "reached");
+    for (const auto& [sink, p] : paths.items())
+      if (!aggregate(p)) written += JInt(p, "reached");
   }
   std::string error;
   if (report.contains("error") && report["error"].is_object())

@@ -1,6 +1,6 @@
 #pragma once
-// The `schema` option of the sources (column name -> [type name]), and the wording the
-// sources share for messages about column types and values.
+// The wording the file sources share for messages about column types and values, and
+// the `schema` option (plugins/support/schema_option.hpp).
 
 #include <map>
 #include <string>
@@ -9,11 +9,11 @@
 #include <trestle/options.hpp>
 #include <trestle/types.hpp>
 
+#include "schema_option.hpp"
+
 namespace trestle_io {
 
-/// Reads the `schema` option (absent: empty). Throws InvalidArgument naming the column
-/// for a type it does not know or a list that is not exactly one type.
-std::map<std::string, trestle::Type> parse_schema_option(const trestle::Options& o);
+using trestle_support::parse_schema_option;
 
 /// "a bool", "an int64"...: for messages such as "\"x\" is not an int64".
 std::string type_with_article(trestle::Type t);

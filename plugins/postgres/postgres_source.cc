@@ -3,6 +3,7 @@
 #include <set>
 
 #include "offline.h"
+#include "schema_option.hpp"
 #include "pg_types.h"
 
 namespace trestle_pg {
@@ -11,20 +12,6 @@ namespace {
 
 constexpr const char* kStatement = "trestle_query";
 constexpr const char* kCursor = "trestle_cursor";
-
-std::map<std::string, trestle::Type> parse_schema(const trestle::Options& o) {
-  std::map<std::string, trestle::Type> out;
-  if (!o.has("schema")) return out;
-  for (const auto& [name, types] : o.get<trestle::StringMap>("schema")) {
-    trestle::Type t;
-    if (types.size() != 1 || !trestle::type_from_name(types[0], &t))
-      throw trestle::InvalidArgument("option \"schema\": column \"" + name +
-                                     "\" needs exactly one type of bool, int32, int64, float32, float64, utf8, "
-                                     "timestamp");
-    out[name] = t;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -84,7 +71,7 @@ PostgresSource::PostgresSource(const trestle::Options& o)
       endpoint_(Endpoint::parse(conninfo_, "conninfo")),
       query_(o.get<std::string>("query")),
       params_(o.get_or<trestle::StringList>("params", {})),
-      declared_(parse_schema(o)),
+      declared_(trestle_support::parse_schema_option(o)),
       fetch_rows_(o.get_or<int64_t>("fetch_rows", 0)),
       connect_deadline_s_(o.get_or<double>("connect_deadline_s", 30.0)),
       statement_timeout_ms_(o.get_or<int64_t>("statement_timeout_ms", 0)) {

@@ -8,6 +8,7 @@
 
 #include "declared_type.h"
 #include "result_value.h"
+#include "schema_option.hpp"
 
 namespace trestle_sqlite {
 namespace {
@@ -51,20 +52,6 @@ int bind_param(sqlite3_stmt* s, int index, const std::string& v) {
     }
   }
   return sqlite3_bind_text(s, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-}
-
-std::map<std::string, trestle::Type> parse_schema(const trestle::Options& o) {
-  std::map<std::string, trestle::Type> out;
-  if (!o.has("schema")) return out;
-  for (const auto& [name, types] : o.get<trestle::StringMap>("schema")) {
-    trestle::Type t;
-    if (types.size() != 1 || !trestle::type_from_name(types[0], &t))
-      throw trestle::InvalidArgument("option \"schema\": column \"" + name +
-                                     "\" needs exactly one type of bool, int32, int64, float32, float64, utf8, "
-                                     "timestamp (e.g. " + name + ": [int64])");
-    out[name] = t;
-  }
-  return out;
 }
 
 // Ends the interrupt hook when next() returns, so it never sees a stale Context.
@@ -125,7 +112,7 @@ SqliteSource::SqliteSource(const trestle::Options& o)
     : path_(o.get<std::string>("path")),
       query_(o.get<std::string>("query")),
       params_(o.get_or<trestle::StringList>("params", {})),
-      declared_(parse_schema(o)),
+      declared_(trestle_support::parse_schema_option(o)),
       busy_timeout_ms_(o.get_or<int64_t>("busy_timeout_ms", 5000)) {
   if (path_.empty()) throw trestle::InvalidArgument("option \"path\" must not be empty");
   if (query_.find_first_not_of(" \t\r\n") == std::string::npos)

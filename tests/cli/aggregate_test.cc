@@ -62,6 +62,15 @@ execution: {batch_rows: 100, commit_every_batches: 2, max_inflight_batches: 4}
   EXPECT_EQ(report["accounting"]["sources"]["count"]["paths"]["out"]["reached"], 7);
   // Acked once, at the end: until the result is published the rows live only in it.
   EXPECT_EQ(Lines("acks.txt"), std::vector<std::string>{"99"});
+  // The summary and the run store tell the aggregate's rows from what was read and written.
+  EXPECT_TRUE(Contains(r.out, "-> count: 10000 aggregated")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "aggregate count: 7 rows emitted")) << r.out;
+  ProcessResult runs = TrestleRaw({"runs", "--format", "json"});
+  ASSERT_EXIT_CODE(runs, 0);
+  nlohmann::json stored = nlohmann::json::parse(runs.out);
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0]["rows_read"], 10000);
+  EXPECT_EQ(stored[0]["rows_written"], 7);
 }
 
 TEST_F(AggregateTest, RejectedRowsAreDeadLetteredAndTheAccountingBalances) {

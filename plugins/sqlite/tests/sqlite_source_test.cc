@@ -173,7 +173,7 @@ TEST_F(SqliteSourceTest, SchemaOptionErrors) {
   std::string e = test::open_error<SqliteSource>(source(db, "SELECT id FROM events").set("schema", trestle::StringMap{{"idd", {"int64"}}}));
   EXPECT_NE(e.find("\"idd\", which the query does not return (it returns: id)"), std::string::npos) << e;
   e = test::open_error<SqliteSource>(source(db, "SELECT id FROM events").set("schema", trestle::StringMap{{"id", {"decimal"}}}));
-  EXPECT_NE(e.find("column \"id\" needs exactly one type"), std::string::npos) << e;
+  EXPECT_NE(e.find("column \"id\" has unknown type \"decimal\""), std::string::npos) << e;
   e = test::open_error<SqliteSource>(source(db, "SELECT id, n AS id FROM events"));
   EXPECT_NE(e.find("two columns named \"id\""), std::string::npos) << e;
 }
