@@ -226,7 +226,7 @@ int ProfileCommand(const Args& args) {
     std::cerr << "trestle profile: cannot create run directory " << run_dir << ": " << ec.message() << "\n";
     return kExitRunFailed;
   }
-  core::FlowRunner runner(plan.get(), core::RunOptions{run_id, run_dir});
+  core::FlowRunner runner(plan.get(), core::RunOptions{run_id, run_dir, nullptr, ""});
   core::Status status;
   {
     ProgressDisplay progress(&runner);

@@ -274,7 +274,7 @@ int RunCommand(const Args& args) {
     if (begun.ok()) store = std::move(*opened);
     else LOG(WARNING) << "run " << run_id << " is not recorded in the run store: " << begun.message();
   }
-  core::FlowRunner runner(plan.get(), core::RunOptions{run_id, run_dir, store.get()});
+  core::FlowRunner runner(plan.get(), core::RunOptions{run_id, run_dir, store.get(), common.date});
   active.store(&runner);
   if (control.interrupted()) runner.RequestStop();  // a signal came between planning and now
   // After the plan (models loaded and warm), before the run; readiness follows the run.

@@ -86,6 +86,12 @@ int64_t RowAccounting::TotalDeadLettered() const {
   return total;
 }
 
+int64_t RowAccounting::DeadLetteredFrom(int source) const {
+  int64_t total = 0;
+  for (size_t n = 0; n < n_; ++n) total += get(dead_, source, static_cast<int>(n));
+  return total;
+}
+
 nlohmann::json RowAccounting::ToJson() const {
   nlohmann::json sources = nlohmann::json::object();
   for (size_t s = 0; s < n_; ++s) {

@@ -45,6 +45,8 @@ class RowAccounting {
   bool Balanced() const;
   int64_t Read(int source) const { return get(read_, source, source); }
   int64_t TotalDeadLettered() const;
+  /// Rows of `source` (a source, or an aggregate's result) dead-lettered anywhere.
+  int64_t DeadLetteredFrom(int source) const;
   /// {"sources": {name: {"read": n, "paths": {sink: {...}}}}, "balanced": bool}; an
   /// aggregate's entry as a source, and a path ending at one, carry "aggregate": true.
   nlohmann::json ToJson() const;

@@ -33,6 +33,19 @@ Status CheckDeadLetterBudget(const Plan& plan, const RowAccounting& accounting) 
                      Percent(share) + "), more than execution.max_dead_letter_share " + Number(limit) +
                      " allows; nothing is published (the dead letters say why each row was refused)");
   }
+  // An aggregate's result rows are few and each stands for many input rows: their dead
+  // letters are weighed against what the aggregate emitted, not against the rows read.
+  for (size_t i = 0; i < plan.nodes.size(); ++i) {
+    if (!plan.nodes[i]->info.aggregating) continue;
+    const int64_t emitted = accounting.Read(static_cast<int>(i));
+    const int64_t lost = accounting.DeadLetteredFrom(static_cast<int>(i));
+    if (emitted <= 0 || static_cast<double>(lost) <= limit * static_cast<double>(emitted)) continue;
+    return DataError(std::to_string(lost) + " of the " + std::to_string(emitted) + " rows that node \"" +
+                     plan.nodes[i]->name + "\" emitted were dead-lettered (" +
+                     Percent(static_cast<double>(lost) / static_cast<double>(emitted)) +
+                     "), more than execution.max_dead_letter_share " + Number(limit) +
+                     " allows; nothing is published (the dead letters say why each row was refused)");
+  }
   for (size_t i = 0; i < plan.nodes.size(); ++i) {
     const PlannedNode& node = *plan.nodes[i];
     if (!node.max_dead_letter_share) continue;

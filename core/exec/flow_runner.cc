@@ -446,6 +446,10 @@ Status FlowRunner::Run() {
   // Each aggregate, in topological order, once everything upstream of it is through: a
   // phase of its own, after which the next one's input is complete too. A drained run
   // has seen only part of its input: its aggregates would be wrong, so it fails.
+  if (!options_.run_date.empty() && run_.stopping() && !run_.failed())
+    run_.Fail(Status(Code::kCancelled, "the run for " + options_.run_date +
+                                           " was stopped before its input ended; a dated run publishes all of its "
+                                           "output or nothing, so nothing is published (re-run the date)"));
   for (size_t k : aggregates) {
     if (run_.failed()) break;
     if (run_.stopping()) {

@@ -31,6 +31,10 @@ struct RunOptions {
   /// Where monitors' windows and findings are kept (the run store); null = nowhere but
   /// the log. Not owned; must outlive Run().
   EventRecorder* recorder = nullptr;
+  /// The date of a dated run (`trestle run --date`), or empty. A dated run publishes
+  /// its whole output or nothing: drained before its input ended, it fails instead of
+  /// publishing part of the date.
+  std::string run_date;
 };
 
 /// A point-in-time view for progress displays.

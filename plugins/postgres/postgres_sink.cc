@@ -379,6 +379,12 @@ void PostgresSink::merge(const CancelFn& cancelled) {
 
 void PostgresSink::commit(bool final_commit, trestle::Context& ctx) {
   if (!final_commit || phase_ == Phase::kPrepared || phase_ == Phase::kPublished) return;
+  // A drained run has read part of its input: replacing whole partitions with part of
+  // their rows would lose the rest.
+  if (mode_ == "replace_partition" && ctx.cancelled())
+    throw trestle::Error(TRESTLE_CANCELLED, "the run was stopped before its input ended; replacing partitions of " +
+                                                table_.display + " with part of their rows would lose the rest, so "
+                                                "nothing is written");
   const CancelFn cancelled = [&ctx] { return ctx.cancelled(); };
   try {
     ensure_staging(ctx);

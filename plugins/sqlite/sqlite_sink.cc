@@ -324,9 +324,15 @@ void SqliteSink::write(const trestle::Batch& batch, trestle::Context& ctx) {
   for (const auto& [row, why] : rejects) ctx.reject(row, why);
 }
 
-void SqliteSink::commit(bool final_commit, trestle::Context&) {
+void SqliteSink::commit(bool final_commit, trestle::Context& ctx) {
   // Nothing is durable before publish: the rows wait in the transaction.
   if (!final_commit || merged_) return;
+  // A drained run has read part of its input: replacing whole partitions with part of
+  // their rows would lose the rest.
+  if (settings_.mode == WriteMode::ReplacePartition && ctx.cancelled())
+    throw trestle::Error(TRESTLE_CANCELLED, where() + ": the run was stopped before its input ended; replacing "
+                                            "partitions of table \"" + settings_.table +
+                                            "\" with part of their rows would lose the rest, so nothing is written");
   begin();
   const char* mode = settings_.mode == WriteMode::Append ? "append" : settings_.mode == WriteMode::Upsert ? "upsert" : "replace_partition";
   const std::string merge_where = where() + ": merging the run's rows into table \"" + settings_.table + "\" (mode " + mode + ")";

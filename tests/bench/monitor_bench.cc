@@ -333,7 +333,7 @@ RunResult run_once(const json& p, const trestle::core::PluginRegistry& registry,
   std::unique_ptr<trestle::core::Plan> plan = make_plan(p, registry);
   const std::string run_dir = dir / ("runs/" + run_id);
   fs::create_directories(run_dir);
-  trestle::core::FlowRunner runner(plan.get(), trestle::core::RunOptions{run_id, run_dir});
+  trestle::core::FlowRunner runner(plan.get(), trestle::core::RunOptions{run_id, run_dir, nullptr, ""});
   const double cpu0 = process_cpu_seconds();
   const auto wall0 = Clock::now();
   const trestle::core::Status st = runner.Run();

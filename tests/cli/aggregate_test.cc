@@ -215,5 +215,32 @@ nodes:
   EXPECT_TRUE(Contains(r.err, "concurrency must be 1")) << r.err;
 }
 
+TEST_F(AggregateTest, DeadLettersOfAnAggregatesRowsAreWeighedAgainstWhatItEmitted) {
+  // 2 of the 10 rows `fine` emits are refused downstream: 20 % of its result, though
+  // only a fraction of a percent of the 1000 rows read.
+  Write("p.yaml", R"(pipeline: agg
+nodes:
+  - name: seq
+    type: sequence
+    options: {rows: 1000}
+  - name: fine
+    type: modulo_count
+    inputs: [seq]
+    options: {groups: 10}
+  - name: coarse
+    type: modulo_count
+    inputs: [fine]
+    options: {groups: 3, column: key, reject_every: 5}
+  - name: out
+    type: csv_sink
+    inputs: [coarse]
+    options: {path: out.csv}
+)");
+  ProcessResult r = Trestle({"run", "p.yaml"});
+  EXPECT_EXIT_CODE(r, 1);
+  EXPECT_TRUE(Contains(r.err, "2 of the 10 rows that node \"fine\" emitted were dead-lettered")) << r.err;
+  EXPECT_FALSE(Exists("out.csv"));
+}
+
 }  // namespace
 }  // namespace trestle::clitest

@@ -160,8 +160,12 @@ nodes:
   ProcessResult second = Trestle({"run", "p.yaml", "--date", "2026-12-01"});
   EXPECT_EXIT_CODE(second, 75);
   EXPECT_TRUE(Contains(second.err, "already running for 2026-12-01")) << second.err;
+  // A dated run publishes all of its date or nothing: drained, it fails.
   first->Signal(SIGTERM);
-  EXPECT_EXIT_CODE(first->Wait(), 0);
+  ProcessResult drained = first->Wait();
+  EXPECT_EXIT_CODE(drained, 1);
+  EXPECT_TRUE(Contains(drained.err, "the run for 2026-12-01 was stopped before its input ended")) << drained.err;
+  EXPECT_FALSE(Exists("out/2026-12-01.csv"));
   // Released with the process: the date can run again.
   Write("p.yaml", R"(pipeline: slow
 nodes:

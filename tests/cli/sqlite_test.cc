@@ -220,5 +220,31 @@ execution: {batch_rows: 10}
   EXPECT_TRUE(Contains(Dump(), "2026-12-02,3,1\n"));
 }
 
+TEST_F(SqliteCliTest, ADrainedReplacePartitionRunReplacesNothing) {
+  // A drain publishes what was read so far; for replace_partition that would replace
+  // whole partitions with part of their rows, so the sink refuses and the run fails.
+  Write("slow.yaml", R"(pipeline: slow
+nodes:
+  - name: seq
+    type: sequence
+    options: {rows: 0, sleep_ms: 20}
+  - name: store
+    type: sqlite_sink
+    inputs: [seq]
+    options: {path: out/slow.db, table: ids, mode: replace_partition, partition_by: [id], create: true}
+execution: {batch_rows: 10}
+)");
+  auto p = StartTrestle({"run", "slow.yaml"});
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(WaitUntil([&] { return Contains(p->Stderr(), "started; run directory"); }, std::chrono::seconds(30)))
+      << p->Stderr();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  p->Signal(SIGTERM);
+  ProcessResult r = p->Wait();
+  EXPECT_EXIT_CODE(r, 1);
+  EXPECT_TRUE(Contains(r.err, "with part of their rows would lose the rest")) << r.err;
+  EXPECT_FALSE(Exists("out/slow.db"));  // created by this run, removed with its failure
+}
+
 }  // namespace
 }  // namespace trestle::clitest
