@@ -57,7 +57,8 @@ trestle::OperatorSpec GroupAggregate::spec() {
       .range(1e-6, 0.5)
       .param<std::string>("spill_dir",
                           "directory under which a private spill directory (trestle-aggregate-<pid>-XXXXXX) is "
-                          "created on the first spill and removed at close; empty: $TMPDIR, else /tmp",
+                          "created on the first spill and removed at close (one left by a killed process is removed by "
+                          "the next spill under the same directory); empty: $TMPDIR, else /tmp",
                           std::string(""))
       .input_doc("the `by` columns (any type) and the columns the aggregates name (numeric for sum, mean, quantile, "
                  "share_above)")

@@ -1,7 +1,9 @@
 #include "run_file.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,10 +20,39 @@ namespace {
   throw trestle::ResourceExhausted("group_aggregate: " + what + " spill file \"" + path + "\" failed: " + std::strerror(err));
 }
 
+constexpr std::string_view kPrefix = "trestle-aggregate-";
+
+// The pid in "trestle-aggregate-<pid>-XXXXXX", or 0.
+pid_t PidOf(const std::string& name) {
+  if (name.compare(0, kPrefix.size(), kPrefix) != 0) return 0;
+  const size_t dash = name.find('-', kPrefix.size());
+  if (dash == std::string::npos || dash == kPrefix.size() || name.size() - dash != 7) return 0;
+  pid_t pid = 0;
+  for (size_t i = kPrefix.size(); i < dash; ++i) {
+    if (name[i] < '0' || name[i] > '9' || pid > 100000000) return 0;
+    pid = pid * 10 + (name[i] - '0');
+  }
+  return pid;
+}
+
 }  // namespace
+
+void SpillDir::remove_orphans(const std::string& parent) noexcept {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(parent, ec)) {
+    const pid_t pid = PidOf(e.path().filename().string());
+    if (pid <= 0 || pid == ::getpid()) continue;
+    struct stat st{};
+    if (::lstat(e.path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) continue;
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+    std::error_code rm;
+    std::filesystem::remove_all(e.path(), rm);
+  }
+}
 
 std::string SpillDir::new_file(const std::string& stem) {
   if (path_.empty()) {
+    remove_orphans(parent_);
     std::string tmpl = parent_ + "/trestle-aggregate-" + std::to_string(::getpid()) + "-XXXXXX";
     if (::mkdtemp(tmpl.data()) == nullptr) {
       const int err = errno;

@@ -18,7 +18,9 @@
 namespace trestle_aggregate {
 
 /// A directory "<parent>/trestle-aggregate-<pid>-XXXXXX" (mkdtemp, mode 0700), created
-/// on first use and removed with everything in it by remove() and the destructor.
+/// on first use and removed with everything in it by remove() and the destructor. A
+/// process killed (kill -9, a crash) leaves its directory behind: creating one first
+/// removes those of this user's processes that no longer exist.
 class SpillDir {
  public:
   explicit SpillDir(std::string parent) : parent_(std::move(parent)) {}
@@ -32,6 +34,8 @@ class SpillDir {
   const std::string& path() const { return path_; }
   /// Deletes the directory and its files; never throws.
   void remove() noexcept;
+  /// Deletes `parent`'s spill directories whose process is gone (same user only).
+  static void remove_orphans(const std::string& parent) noexcept;
 
  private:
   std::string parent_, path_;

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "offline.h"
+#include "min_rows.hpp"
 #include "schema_option.hpp"
 #include "pg_types.h"
 
@@ -62,6 +63,8 @@ trestle::OperatorSpec PostgresSource::spec() {
                       "the node's retry settings",
                       int64_t{0})
       .min(0)
+      .param<int64_t>("min_rows", trestle_support::kMinRowsDoc, int64_t{0})
+      .min(0)
       .output_doc("the query's result columns, typed as above; every column nullable")
       .serial();
 }
@@ -74,7 +77,8 @@ PostgresSource::PostgresSource(const trestle::Options& o)
       declared_(trestle_support::parse_schema_option(o)),
       fetch_rows_(o.get_or<int64_t>("fetch_rows", 0)),
       connect_deadline_s_(o.get_or<double>("connect_deadline_s", 30.0)),
-      statement_timeout_ms_(o.get_or<int64_t>("statement_timeout_ms", 0)) {
+      statement_timeout_ms_(o.get_or<int64_t>("statement_timeout_ms", 0)),
+      min_rows_(o.get_or<int64_t>("min_rows", 0)) {
   if (query_.find_first_not_of(" \t\r\n") == std::string::npos)
     throw trestle::InvalidArgument("option \"query\" is empty");
 }
@@ -165,6 +169,7 @@ std::optional<trestle::Batch> PostgresSource::next(int64_t max_rows, trestle::Co
       session_->exec("COMMIT", {}, "ending the read", statement_deadline(), cancelled);
       cursor_open_ = false;
       done_ = true;
+      trestle_support::check_min_rows(delivered_, min_rows_, "postgres_source on " + endpoint_.str());
       return std::nullopt;
     }
   } catch (...) {

@@ -45,6 +45,7 @@ class PostgresSource final : public trestle::DataSource {
   int64_t fetch_rows_ = 0;
   double connect_deadline_s_ = 30;
   int64_t statement_timeout_ms_ = 0;
+  int64_t min_rows_ = 0;
 
   trestle::Schema schema_;
   std::unique_ptr<Session> session_;

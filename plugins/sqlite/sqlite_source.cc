@@ -8,6 +8,7 @@
 
 #include "declared_type.h"
 #include "result_value.h"
+#include "min_rows.hpp"
 #include "schema_option.hpp"
 
 namespace trestle_sqlite {
@@ -104,6 +105,8 @@ trestle::OperatorSpec SqliteSource::spec() {
                       "host retries)",
                       int64_t{5000})
       .range(0, 3600000)
+      .param<int64_t>("min_rows", trestle_support::kMinRowsDoc, int64_t{0})
+      .min(0)
       .output_doc("the query's result columns, in order, all nullable")
       .serial();
 }
@@ -113,7 +116,8 @@ SqliteSource::SqliteSource(const trestle::Options& o)
       query_(o.get<std::string>("query")),
       params_(o.get_or<trestle::StringList>("params", {})),
       declared_(trestle_support::parse_schema_option(o)),
-      busy_timeout_ms_(o.get_or<int64_t>("busy_timeout_ms", 5000)) {
+      busy_timeout_ms_(o.get_or<int64_t>("busy_timeout_ms", 5000)),
+      min_rows_(o.get_or<int64_t>("min_rows", 0)) {
   if (path_.empty()) throw trestle::InvalidArgument("option \"path\" must not be empty");
   if (query_.find_first_not_of(" \t\r\n") == std::string::npos)
     throw trestle::InvalidArgument("option \"query\" must not be empty");
@@ -218,6 +222,7 @@ std::optional<trestle::Batch> SqliteSource::next(int64_t max_rows, trestle::Cont
     if (rc == SQLITE_DONE) {
       done_ = true;
       sqlite3_reset(s);  // ends the read transaction
+      trestle_support::check_min_rows(rows_stepped_, min_rows_, where());
       break;
     }
     if (rc == SQLITE_INTERRUPT) {  // the host is draining or aborting

@@ -53,6 +53,7 @@ class SqliteSource final : public trestle::DataSource {
   std::vector<std::string> params_;
   std::map<std::string, trestle::Type> declared_;
   int64_t busy_timeout_ms_;
+  int64_t min_rows_;
   Db db_;
   Stmt stmt_;
   trestle::Schema schema_;

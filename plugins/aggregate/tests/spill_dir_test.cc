@@ -31,6 +31,29 @@ std::vector<Batch> many_groups(int batches, int rows) {
 
 const StringMap kAggs = {{"n", {"count"}}, {"m", {"mean", "x"}}};
 
+TEST(SpillDir, TheFirstSpillRemovesDirectoriesOfProcessesThatAreGone) {
+  TempDir parent;
+  // A process that exited (reaped: its pid is free) left its spill directory behind.
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ::waitpid(child, nullptr, 0);
+  const auto dead = std::filesystem::path(parent.path()) / ("trestle-aggregate-" + std::to_string(child) + "-abcdef");
+  const auto alive = std::filesystem::path(parent.path()) / ("trestle-aggregate-" + std::to_string(::getppid()) + "-ghijkl");
+  const auto other = std::filesystem::path(parent.path()) / "trestle-aggregate-notes";
+  for (const auto& d : {dead, alive, other}) std::filesystem::create_directories(d / "sub");
+  GroupAggregate op(options({"k"}, kAggs, "64KiB", parent.path()));
+  auto input = many_groups(2, 1000);
+  op.open(input[0].schema());
+  trestle::Context ctx(nullptr);
+  for (const auto& b : input) op.process(b, ctx);
+  ASSERT_FALSE(op.spill_directory().empty()) << "the budget should have forced a spill";
+  EXPECT_FALSE(std::filesystem::exists(dead));
+  EXPECT_TRUE(std::filesystem::exists(alive));  // its process lives
+  EXPECT_TRUE(std::filesystem::exists(other));  // not a spill directory's name
+  op.close(ctx);
+}
+
 TEST(SpillDir, CreatedOnFirstSpillAndRemovedWhenTheResultIsRead) {
   TempDir parent;
   GroupAggregate op(options({"k"}, kAggs, "64KiB", parent.path()));

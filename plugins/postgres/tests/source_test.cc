@@ -88,6 +88,23 @@ TEST_F(SourceTest, ParametersAreBoundNeverSpliced) {
   EXPECT_NE(m.find("has 1 parameter ($1..$N) but option \"params\" gives 0"), std::string::npos) << m;
 }
 
+TEST_F(SourceTest, MinRowsFailsAQueryThatReturnsTooFewRows) {
+  const std::string t = TableName();
+  Sql("CREATE TABLE " + t + " (day date, v int); INSERT INTO " + t + " VALUES ('2026-12-01', 1)");
+  Source empty(Opts("SELECT v FROM " + t + " WHERE day = $1").set("params", StringList{"2026-12-02"}).set("min_rows", int64_t{1}));
+  empty.open();
+  try {
+    empty.drain();
+    FAIL() << "expected a DataError";
+  } catch (const trestle::Error& e) {
+    EXPECT_EQ(e.code(), TRESTLE_DATA_ERROR);
+    EXPECT_NE(std::string(e.what()).find("returned 0 rows, fewer than min_rows 1"), std::string::npos) << e.what();
+  }
+  Source enough(Opts("SELECT v FROM " + t + " WHERE day = $1").set("params", StringList{"2026-12-01"}).set("min_rows", int64_t{1}));
+  enough.open();
+  EXPECT_EQ(enough.drain().size(), 1u);
+}
+
 TEST_F(SourceTest, AnUnmappedTypeIsAnErrorThatSaysHowToCastIt) {
   std::string m = OpenError(Opts("SELECT gen_random_uuid() AS token, 1 AS n"));
   EXPECT_NE(m.find("column \"token\" of option \"query\" has type uuid"), std::string::npos) << m;

@@ -53,6 +53,25 @@ TEST_F(SqliteSourceTest, SchemaComesFromDeclaredTypes) {
   }
 }
 
+TEST_F(SqliteSourceTest, MinRowsFailsAQueryThatReturnsTooFewRows) {
+  // A day whose rows are not loaded yet: with min_rows the run fails instead of
+  // publishing empty results.
+  Harness<SqliteSource> empty(source(db, "SELECT id FROM events WHERE day = ?1")
+                                  .set("params", trestle::StringList{"2026-12-03"})
+                                  .set("min_rows", int64_t{1}));
+  empty.open();
+  try {
+    empty.drain();
+    FAIL() << "expected a DataError";
+  } catch (const trestle::Error& e) {
+    EXPECT_EQ(e.code(), TRESTLE_DATA_ERROR);
+    EXPECT_NE(std::string(e.what()).find("returned 0 rows, fewer than min_rows 1"), std::string::npos) << e.what();
+  }
+  Harness<SqliteSource> enough(source(db, "SELECT id FROM events").set("min_rows", int64_t{3}));
+  enough.open();
+  EXPECT_EQ(enough.drain(1).size(), 3u);
+}
+
 TEST_F(SqliteSourceTest, ReadsValuesAndNulls) {
   Harness<SqliteSource> h(source(db, "SELECT id, n, amount, ok, country, day, at FROM events ORDER BY id"));
   h.open();
