@@ -444,15 +444,19 @@ Status FlowRunner::Run() {
   im.Execute([&] { im.graph->wait_for_all(); });
   for (auto& t : pumps) t.join();
   // Each aggregate, in topological order, once everything upstream of it is through: a
-  // phase of its own, after which the next one's input is complete too. A drained run
-  // has seen only part of its input: its aggregates would be wrong, so it fails.
-  if (!options_.run_date.empty() && run_.stopping() && !run_.failed())
+  // phase of its own, after which the next one's input is complete too. A run drained
+  // before its sources ended has seen only part of its input: its aggregates would be
+  // wrong, and a dated run's output would stand for a whole date it has not read.
+  bool partial_input = false;
+  for (size_t k = 0; k < n; ++k)
+    if (im.drivers[k] && !plan_->nodes[k]->info.aggregating && !im.drivers[k]->reached_end()) partial_input = true;
+  if (!options_.run_date.empty() && partial_input && !run_.failed())
     run_.Fail(Status(Code::kCancelled, "the run for " + options_.run_date +
                                            " was stopped before its input ended; a dated run publishes all of its "
                                            "output or nothing, so nothing is published (re-run the date)"));
   for (size_t k : aggregates) {
     if (run_.failed()) break;
-    if (run_.stopping()) {
+    if (partial_input) {
       run_.Fail(Status(Code::kCancelled, "the run was stopped before node \"" + plan_->nodes[k]->name +
                                              "\" saw all of its input; its aggregates would be partial, so "
                                              "nothing is published"));
@@ -463,7 +467,7 @@ Status FlowRunner::Run() {
     im.drivers[k]->Pump([&](BatchMessage m) { im.Execute([&] { entry->try_put(m); }); }, &im.on_done);
     im.Execute([&] { im.graph->release_wait(); });
     im.Execute([&] { im.graph->wait_for_all(); });
-    if (run_.stopping() && !run_.failed())
+    if (!im.drivers[k]->reached_end() && !run_.failed())
       run_.Fail(Status(Code::kCancelled, "the run was stopped while node \"" + plan_->nodes[k]->name +
                                              "\" was emitting its result; nothing is published"));
   }

@@ -60,7 +60,11 @@ void SourceDriver::Pump(const std::function<void(BatchMessage)>& emit, const Bat
                                 node_->plugin_name + " " + node_->plugin_version + ")"));
       break;
     }
-    if (eos) break;
+    if (eos) {
+      std::lock_guard<std::mutex> l(mu_);
+      reached_end_ = true;
+      break;
+    }
     const int64_t rows = batch->num_rows();
     accounting_->AddRead(index_, rows);
     stats.batches_out.fetch_add(1);
@@ -116,6 +120,11 @@ int64_t SourceDriver::DoneNotAcked() const {
 void SourceDriver::WaitForInflight() {
   std::unique_lock<std::mutex> l(mu_);
   cv_.wait(l, [&] { return inflight_ == 0; });
+}
+
+bool SourceDriver::reached_end() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return reached_end_;
 }
 
 uint64_t SourceDriver::batches_read() const {

@@ -42,6 +42,8 @@ class SourceDriver {
   /// Blocks until no batch of this source is in flight.
   void WaitForInflight();
   uint64_t batches_read() const;
+  /// Whether Pump() read to the end of stream (not stopped by a drain or a failure).
+  bool reached_end() const;
 
  private:
   PlannedNode* node_;
@@ -56,6 +58,7 @@ class SourceDriver {
   std::condition_variable cv_;
   int inflight_ = 0;
   uint64_t produced_ = 0;
+  bool reached_end_ = false;
   uint64_t next_unacked_ = 0;
   std::set<uint64_t> done_;  // done, not yet acked; bounded by max_inflight gaps
   std::mutex call_mu_;       // serialises next() and ack() on the plugin
