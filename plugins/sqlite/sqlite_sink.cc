@@ -163,6 +163,13 @@ void SqliteSink::open(const trestle::Schema& input) {
   db_ = Db::open(path_, SQLITE_OPEN_READWRITE, busy_timeout_ms_, where());
   if (sqlite3_db_readonly(db_.get(), "main") == 1)
     throw trestle::InvalidArgument("option \"path\": \"" + path_ + "\" is not writable");
+  // SQLite writes its rollback journal beside the file: a directory it cannot write in
+  // would fail the run only at the merge, after all the work, looking like an outage.
+  std::error_code ec;
+  const fs::path dir = fs::absolute(fs::path(path_), ec).parent_path();
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    throw trestle::InvalidArgument("option \"path\": the directory \"" + dir.string() + "\" of \"" + path_ +
+                                   "\" is not writable, and SQLite writes its journal there");
   TableInfo info = read_table_info(db_, settings_.table, where());
   if (info.exists) {
     plan_ = plan_columns(info, input_, settings_, where());

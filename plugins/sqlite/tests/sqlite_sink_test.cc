@@ -1,7 +1,10 @@
 #include "sqlite_sink.h"
 
-#include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
@@ -98,6 +101,39 @@ TEST_F(SqliteSinkTest, CreatesTheFileAndTableAtTheFirstWriteOnly) {
   EXPECT_EQ(test::rows(fresh, "SELECT id, small, x, y, ok, s, t, typeof(t) FROM t ORDER BY id"),
             (std::vector<std::string>{"1|3|0.25|1.5|1|é\"'|2026-12-01T00:00:00.000001|text",
                                       "2|NULL|-1.0e+300|2.0|0||NULL|null"}));
+}
+
+TEST_F(SqliteSinkTest, ADirectoryWithoutWriteAccessIsRefusedAtValidate) {
+  // SQLite needs to write its journal beside the database: a writable file in a
+  // read-only directory would fail only at the merge. Checked as an unprivileged user
+  // (root may write anywhere): as root, in a child that drops to nobody.
+  const std::string d = dir.file("ro");
+  std::filesystem::create_directories(d);
+  const std::string db = d + "/t.db";
+  test::exec(db, "CREATE TABLE t (id INTEGER)");
+  ASSERT_EQ(::chmod(db.c_str(), 0666), 0);
+  ASSERT_EQ(::chmod(d.c_str(), 0555), 0);
+  ASSERT_EQ(::chmod(std::filesystem::path(d).parent_path().c_str(), 0755), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(3);
+    try {
+      Harness<SqliteSink> h(sink(db, "t"));
+      h.open(trestle::testing::BatchBuilder().i64("id", {1}).build().schema());
+    } catch (const trestle::Error& e) {
+      const bool named = std::string(e.what()).find("is not writable, and SQLite writes its journal there") != std::string::npos;
+      ::_exit(e.code() == TRESTLE_INVALID_ARGUMENT && named ? 0 : 4);
+    } catch (...) {
+      ::_exit(5);
+    }
+    ::_exit(6);  // not refused
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_EQ(::chmod(d.c_str(), 0755), 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "3: cannot drop privileges, 4: other message, 5: other error, 6: not refused";
 }
 
 TEST_F(SqliteSinkTest, ValidateOnAnExistingFileChangesNothing) {
