@@ -42,24 +42,30 @@ std::vector<ColumnPlan> plan_columns(const TableInfo& table, const trestle::Sche
                                      const std::string& where) {
   const std::string t = "table \"" + s.table + "\"";
   std::vector<ColumnPlan> out;
+  // Every mismatch at once: whoever fixes the table should not meet them one a run.
+  std::vector<std::string> problems;
   for (const auto& f : input.fields()) {
     const TableColumn* c = table.find(f.name);
     if (c == nullptr) {
       std::string have;
       for (const auto& tc : table.columns) have += (have.empty() ? "" : ", ") + tc.name;
-      throw trestle::InvalidArgument(where + ": " + t + " has no column \"" + f.name + "\" (its columns: " + have +
-                                     "); add it (ALTER TABLE " + quote_ident(s.table) + " ADD COLUMN " +
-                                     quote_ident(f.name) + " " + declared_type_to_create(f.type) +
-                                     ") or leave it out of the input");
+      problems.push_back(t + " has no column \"" + f.name + "\" (its columns: " + have + "); add it (ALTER TABLE " +
+                         quote_ident(s.table) + " ADD COLUMN " + quote_ident(f.name) + " " +
+                         declared_type_to_create(f.type) + ") or leave it out of the input");
+      continue;
     }
-    if (c->generated)
-      throw trestle::InvalidArgument(where + ": " + t + " column \"" + c->name +
-                                     "\" is a generated column, which cannot be written; leave it out of the input");
-    if (!holds(c->declared, f.type))
-      throw trestle::InvalidArgument(where + ": " + t + " column \"" + c->name + "\" is declared " +
-                                     (c->declared.empty() ? std::string("without a type") : c->declared) +
-                                     ", which does not hold the input's " + trestle::type_name(f.type) + " values (" +
-                                     trestle::type_name(f.type) + " goes into " + declared_types_for(f.type) + ")");
+    if (c->generated) {
+      problems.push_back(t + " column \"" + c->name +
+                         "\" is a generated column, which cannot be written; leave it out of the input");
+      continue;
+    }
+    if (!holds(c->declared, f.type)) {
+      problems.push_back(t + " column \"" + c->name + "\" is declared " +
+                         (c->declared.empty() ? std::string("without a type") : c->declared) +
+                         ", which does not hold the input's " + trestle::type_name(f.type) + " values (" +
+                         trestle::type_name(f.type) + " goes into " + declared_types_for(f.type) + ")");
+      continue;
+    }
     out.push_back(ColumnPlan{f.name, f.type, c->declared, null_rule(f.name, s, c->not_null && !c->rowid_alias, s.table)});
   }
   for (const auto& c : table.columns) {
@@ -67,9 +73,9 @@ std::vector<ColumnPlan> plan_columns(const TableInfo& table, const trestle::Sche
     bool present = false;
     for (const auto& f : input.fields()) present = present || same_name(f.name, c.name);
     if (!present)
-      throw trestle::InvalidArgument(where + ": " + t + " column \"" + c.name +
-                                     "\" is NOT NULL without a default, and the input has no such column (input "
-                                     "columns: " + input.names_list() + ")");
+      problems.push_back(t + " column \"" + c.name +
+                         "\" is NOT NULL without a default, and the input has no such column (input columns: " +
+                         input.names_list() + ")");
   }
   if (s.mode == WriteMode::Upsert) {
     const bool ok = std::any_of(table.unique_keys.begin(), table.unique_keys.end(),
@@ -77,12 +83,16 @@ std::vector<ColumnPlan> plan_columns(const TableInfo& table, const trestle::Sche
     if (!ok) {
       std::string have;
       for (const auto& k : table.unique_keys) have += (have.empty() ? "" : ", ") + name_tuple(k);
-      throw trestle::InvalidArgument(where + ": mode: upsert needs a PRIMARY KEY or UNIQUE index on exactly " +
-                                     name_tuple(s.key) + " in " + t + ", which has " +
-                                     (have.empty() ? std::string("none") : "unique keys " + have) +
-                                     "; create one (CREATE UNIQUE INDEX ... ON " + quote_ident(s.table) + " (" +
-                                     ident_list(s.key) + ")) or change option \"key\"");
+      problems.push_back("mode: upsert needs a PRIMARY KEY or UNIQUE index on exactly " + name_tuple(s.key) + " in " +
+                         t + ", which has " + (have.empty() ? std::string("none") : "unique keys " + have) +
+                         "; create one (CREATE UNIQUE INDEX ... ON " + quote_ident(s.table) + " (" +
+                         ident_list(s.key) + ")) or change option \"key\"");
     }
+  }
+  if (!problems.empty()) {
+    std::string all = where + ": ";
+    for (size_t k = 0; k < problems.size(); ++k) all += (k == 0 ? "" : "; ") + problems[k];
+    throw trestle::InvalidArgument(all);
   }
   return out;
 }

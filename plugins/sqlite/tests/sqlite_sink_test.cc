@@ -183,6 +183,12 @@ TEST_F(SqliteSinkTest, ATypeMismatchNamesTableColumnAndBothTypes) {
   EXPECT_NE(test::open_error<SqliteSink>(sink(db, "scores"), b.schema()).find("\"note\" is declared TEXT"), std::string::npos);
   b = BatchBuilder().str("day", {"d"}).i32("customer", {1}).i64("score", {1}).build();
   EXPECT_EQ(test::open_error<SqliteSink>(sink(db, "scores"), b.schema()), "");
+  // Every mismatch in one message, not one per run.
+  b = BatchBuilder().str("day", {"d"}).f64("customer", {1}).i64("note", {1}).i64("extra", {1}).build();
+  const std::string all = test::open_error<SqliteSink>(sink(db, "scores"), b.schema());
+  EXPECT_NE(all.find("\"customer\" is declared INTEGER"), std::string::npos) << all;
+  EXPECT_NE(all.find("\"note\" is declared TEXT"), std::string::npos) << all;
+  EXPECT_NE(all.find("has no column \"extra\""), std::string::npos) << all;
 }
 
 TEST_F(SqliteSinkTest, ColumnsMustMatchByName) {
