@@ -164,20 +164,28 @@ void PostgresSink::load_catalog(const CancelFn& cancelled) {
   }
   std::string table_columns;
   for (const auto& c : info.columns) table_columns += (table_columns.empty() ? "" : ", ") + c.name;
+  // Every mismatch at once: whoever fixes the table should not meet them one a run.
+  std::vector<std::string> problems;
   for (const auto& f : input_.fields()) {
     const TargetColumn* c = info.find(f.name);
-    if (c == nullptr)
-      throw trestle::InvalidArgument("column \"" + f.name + "\" of the input is not in table " + table_.display +
-                                     where + " (table columns: " + table_columns + ")");
-    if (c->generated)
-      throw trestle::InvalidArgument("column \"" + f.name + "\" of table " + table_.display +
-                                     " is a generated column, which cannot be written");
-    writers_.push_back(ValueWriter::make(f, *c, table_.display));
+    if (c == nullptr) {
+      problems.push_back("column \"" + f.name + "\" of the input is not in table " + table_.display + where +
+                         " (table columns: " + table_columns + ")");
+    } else if (c->generated) {
+      problems.push_back("column \"" + f.name + "\" of table " + table_.display +
+                         " is a generated column, which cannot be written");
+    } else {
+      try {
+        writers_.push_back(ValueWriter::make(f, *c, table_.display));
+      } catch (const trestle::InvalidArgument& e) {
+        problems.push_back(e.what());
+      }
+    }
   }
   for (const auto& c : info.columns)
     if (c.not_null && !c.has_default && !input_.has(c.name))
-      throw trestle::InvalidArgument("column \"" + c.name + "\" of table " + table_.display +
-                                     " is NOT NULL without a default, and the input has no such column" + where);
+      problems.push_back("column \"" + c.name + "\" of table " + table_.display +
+                         " is NOT NULL without a default, and the input has no such column" + where);
   if (mode_ == "upsert") {
     std::vector<std::string> want = key_;
     std::sort(want.begin(), want.end());
@@ -185,9 +193,15 @@ void PostgresSink::load_catalog(const CancelFn& cancelled) {
     if (std::find(info.unique_keys.begin(), info.unique_keys.end(), want) == info.unique_keys.end()) {
       std::string k;
       for (const auto& s : want) k += (k.empty() ? "" : ", ") + s;
-      throw trestle::InvalidArgument("mode upsert needs a primary key or unique index on exactly (" + k +
-                                     ") in table " + table_.display + where + ", which has none");
+      problems.push_back("mode upsert needs a primary key or unique index on exactly (" + k + ") in table " +
+                         table_.display + where + ", which has none");
     }
+  }
+  if (!problems.empty()) {
+    writers_.clear();
+    std::string all;
+    for (size_t k = 0; k < problems.size(); ++k) all += (k == 0 ? "" : "; ") + problems[k];
+    throw trestle::InvalidArgument(all);
   }
   catalog_loaded_ = true;
 }
