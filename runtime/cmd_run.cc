@@ -80,7 +80,7 @@ core::Status WriteReports(const std::string& run_dir, const std::string& report_
 
 // Records a run that failed before it started, with what the planner said.
 void RecordPlanFailure(const std::string& store_path, const std::string& file, const CommonOptions& common,
-                       const std::string& run_id, const std::string& errors) {
+                       const std::string& run_id, const std::string& errors, bool interrupted) {
   core::LoadOptions lo;
   lo.continue_on_error = true;
   lo.getenv = common.Environment();
@@ -97,7 +97,9 @@ void RecordPlanFailure(const std::string& store_path, const std::string& file, c
     nlohmann::json failed = {{"run_id", run_id},     {"pipeline", pipeline},      {"file", file},
                              {"config_hash", ""},    {"status", "failed"},        {"started", now},
                              {"ended", now},         {"duration_seconds", 0.0},   {"run_date", common.date},
-                             {"error", {{"code", "INVALID_ARGUMENT"}, {"message", errors.substr(0, 4000)}}}};
+                             {"error",
+                              {{"code", interrupted ? "CANCELLED" : "INVALID_ARGUMENT"},
+                               {"message", errors.substr(0, 4000)}}}};
     st = (*store)->EndRun(failed);
   }
   if (!st.ok()) LOG(WARNING) << "run " << run_id << " is not recorded in the run store: " << st.message();
@@ -240,7 +242,7 @@ int RunCommand(const Args& args) {
   if (!plan) {
     // A dated run that could not start (its input for that date is missing, say) is
     // that date's failure: `trestle runs --from/--to` shows it failed, not missing.
-    if (!common.date.empty() && !no_store) RecordPlanFailure(store_path, file, common, run_id, plan_errors.str());
+    if (!common.date.empty() && !no_store) RecordPlanFailure(store_path, file, common, run_id, plan_errors.str(), control.interrupted());
     return control.interrupted() ? kExitRunFailed : kExitInvalidPipeline;
   }
   signals.set_drain_timeout_s(plan->exec.drain_timeout_s);

@@ -258,6 +258,23 @@ TEST_F(PostgresCliTest, AKilledRunLeavesTheTableUnchangedAndReleasesTheLock) {
   EXPECT_EQ(Sql("SELECT pg_try_advisory_lock(hashtext('killed-2026-12-01'))"), "t");
 }
 
+TEST_F(PostgresCliTest, ADrainedReplacePartitionLoadReplacesNothing) {
+  // SIGTERM drains a run; a replace_partition load with part of the day's rows would
+  // replace the whole day with them, so the sink refuses and the run fails.
+  Sql("CREATE TABLE drained (id bigint, day text, v float8); INSERT INTO drained VALUES (1, '2026-12-01', 1)");
+  WriteCsv("in.csv", 0, 20000, "2026-12-01");
+  WritePipeline("p.yaml", "in.csv", "table: drained, mode: replace_partition, partition_by: [day]", 50);
+  auto run = StartTrestle({"run", "p.yaml", "--run-dir", "run"}, Env());
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(WaitUntil([&] { return CopyActive(); }, std::chrono::seconds(60))) << run->Stderr();
+  run->Signal(SIGTERM);
+  ProcessResult r = run->Wait();
+  EXPECT_EXIT_CODE(r, 1);
+  EXPECT_TRUE(Contains(r.err, "with part of their rows would lose the rest")) << r.Describe();
+  ASSERT_TRUE(WaitUntil([&] { return NoTrestleSessions(); }, std::chrono::seconds(30)));
+  EXPECT_EQ(Sql("SELECT id, day, v FROM drained"), "1|2026-12-01|1");
+}
+
 TEST_F(PostgresCliTest, AFailingNodeElsewhereRollsTheLoadBack) {
   Sql("CREATE TABLE rolled (id bigint, day text, v float8); INSERT INTO rolled VALUES (1, 'old', 1)");
   WriteCsv("in.csv", 0, 1000, "2026-12-01");
