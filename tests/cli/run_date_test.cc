@@ -180,5 +180,29 @@ nodes:
   EXPECT_EXIT_CODE(Trestle({"run", "p.yaml", "--date", "2026-12-01"}), 0);
 }
 
+TEST_F(RunDateTest, ASignalToABackfillStopsTheRunningDateAndStartsNoOther) {
+  Write("p.yaml", R"(pipeline: slow
+nodes:
+  - name: seq
+    type: sequence
+    options: {rows: 0, sleep_ms: 20}
+  - name: out
+    type: csv_sink
+    inputs: [seq]
+    options: {path: "out/${RUN_DATE}.csv"}
+)");
+  auto backfill = StartTrestle({"run", "p.yaml", "--from", "2026-12-01", "--to", "2026-12-03"});
+  ASSERT_TRUE(backfill);
+  ASSERT_TRUE(WaitUntil([&] { return Contains(backfill->Stderr(), "started; run directory"); }, seconds(30)))
+      << backfill->Stderr();
+  backfill->Signal(SIGTERM);
+  ProcessResult r = backfill->Wait();
+  EXPECT_EXIT_CODE(r, 1);  // the running date was drained before its input ended
+  EXPECT_TRUE(Contains(r.err, "2026-12-01: failed (exit 1)")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "0 succeeded, 1 failed (2026-12-01), 2 not run (stopped by a signal)")) << r.err;
+  EXPECT_FALSE(Contains(r.err, "2026-12-02: starting")) << r.err;
+  EXPECT_FALSE(Exists("out/2026-12-01.csv"));
+}
+
 }  // namespace
 }  // namespace trestle::clitest
