@@ -78,6 +78,19 @@ core::Status WriteReports(const std::string& run_dir, const std::string& report_
   return w;
 }
 
+// The report of a run that ended before it ran, as the run store records it.
+nlohmann::json FailedBeforeStart(const std::string& run_id, const std::string& pipeline, const std::string& file,
+                                 const std::string& config_hash, const std::string& run_date, const std::string& code,
+                                 const std::string& message) {
+  const std::string now = core::NowIso();
+  nlohmann::json failed = {{"run_id", run_id}, {"pipeline", pipeline}, {"file", file},
+                           {"config_hash", config_hash}, {"status", "failed"}, {"started", now},
+                           {"ended", now}, {"duration_seconds", 0.0},
+                           {"error", {{"code", code}, {"message", message}}}};
+  if (!run_date.empty()) failed["run_date"] = run_date;
+  return failed;
+}
+
 // Records a run that failed before it started, with what the planner said.
 void RecordPlanFailure(const std::string& store_path, const std::string& file, const CommonOptions& common,
                        const std::string& run_id, const std::string& errors, bool interrupted) {
@@ -89,19 +102,12 @@ void RecordPlanFailure(const std::string& store_path, const std::string& file, c
                                    ? loaded->pipeline.pipeline()
                                    : std::filesystem::path(file).stem().string();
   auto store = core::RunStore::Open(store_path);
-  const std::string now = core::NowIso();
-  core::Status st = store.ok() ? (*store)->BeginRun(run_id, pipeline, file, "", now, {core::CurrentProcess(), ""},
-                                                    common.date)
+  core::Status st = store.ok() ? (*store)->BeginRun(run_id, pipeline, file, "", core::NowIso(),
+                                                    {core::CurrentProcess(), ""}, common.date)
                                : store.status();
-  if (st.ok()) {
-    nlohmann::json failed = {{"run_id", run_id},     {"pipeline", pipeline},      {"file", file},
-                             {"config_hash", ""},    {"status", "failed"},        {"started", now},
-                             {"ended", now},         {"duration_seconds", 0.0},   {"run_date", common.date},
-                             {"error",
-                              {{"code", interrupted ? "CANCELLED" : "INVALID_ARGUMENT"},
-                               {"message", errors.substr(0, 4000)}}}};
-    st = (*store)->EndRun(failed);
-  }
+  if (st.ok())
+    st = (*store)->EndRun(FailedBeforeStart(run_id, pipeline, file, "", common.date,
+                                            interrupted ? "CANCELLED" : "INVALID_ARGUMENT", errors.substr(0, 4000)));
   if (!st.ok()) LOG(WARNING) << "run " << run_id << " is not recorded in the run store: " << st.message();
 }
 
@@ -287,12 +293,8 @@ int RunCommand(const Args& args) {
     if (!started.ok()) {
       std::cerr << "trestle: " << started.message() << " (choose another with --admin-addr HOST:PORT, or --no-admin)\n";
       if (store) {  // the run was recorded as begun: record why it ended before it ran
-        const std::string now = core::NowIso();
-        nlohmann::json failed = {{"run_id", run_id},       {"pipeline", plan->pipeline},
-                                 {"file", plan->file},     {"config_hash", plan->config_hash},
-                                 {"status", "failed"},     {"started", now},
-                                 {"ended", now},           {"duration_seconds", 0.0},
-                                 {"error", {{"code", "UNAVAILABLE"}, {"message", started.message()}}}};
+        nlohmann::json failed = FailedBeforeStart(run_id, plan->pipeline, plan->file, plan->config_hash, common.date,
+                                                  "UNAVAILABLE", started.message());
         if (core::Status st = store->EndRun(failed); !st.ok()) LOG(WARNING) << "run store: " << st.message();
       }
       return kExitRunFailed;
