@@ -11,6 +11,18 @@ namespace {
 
 using std::chrono::seconds;
 
+// A dated pipeline that reads until it is stopped.
+constexpr const char* kEndless = R"(pipeline: slow
+nodes:
+  - name: seq
+    type: sequence
+    options: {rows: 0, sleep_ms: 20}
+  - name: out
+    type: csv_sink
+    inputs: [seq]
+    options: {path: "out/${RUN_DATE}.csv"}
+)";
+
 class RunDateTest : public CliTest {
  protected:
   // Copies data/${RUN_DATE}.csv to out/${RUN_DATE}.csv, adding nothing.
@@ -143,16 +155,7 @@ TEST_F(RunDateTest, BackfillArgumentsAreChecked) {
 }
 
 TEST_F(RunDateTest, OneRunPerPipelineAndDateAtATime) {
-  Write("p.yaml", R"(pipeline: slow
-nodes:
-  - name: seq
-    type: sequence
-    options: {rows: 0, sleep_ms: 20}
-  - name: out
-    type: csv_sink
-    inputs: [seq]
-    options: {path: "out/${RUN_DATE}.csv"}
-)");
+  Write("p.yaml", kEndless);
   auto first = StartTrestle({"run", "p.yaml", "--date", "2026-12-01"});
   ASSERT_TRUE(first);
   ASSERT_TRUE(WaitUntil([&] { return Contains(first->Stderr(), "started; run directory"); }, seconds(30)))
@@ -181,16 +184,7 @@ nodes:
 }
 
 TEST_F(RunDateTest, ASignalToABackfillStopsTheRunningDateAndStartsNoOther) {
-  Write("p.yaml", R"(pipeline: slow
-nodes:
-  - name: seq
-    type: sequence
-    options: {rows: 0, sleep_ms: 20}
-  - name: out
-    type: csv_sink
-    inputs: [seq]
-    options: {path: "out/${RUN_DATE}.csv"}
-)");
+  Write("p.yaml", kEndless);
   auto backfill = StartTrestle({"run", "p.yaml", "--from", "2026-12-01", "--to", "2026-12-03"});
   ASSERT_TRUE(backfill);
   ASSERT_TRUE(WaitUntil([&] { return Contains(backfill->Stderr(), "started; run directory"); }, seconds(30)))
