@@ -41,7 +41,8 @@ core::Result<RunDate> ParseRunDate(const std::string& text, const std::string& w
     return bad("not a date; write YYYY-MM-DD, e.g. 2026-12-01");
   RunDate d{std::stoi(text.substr(0, 4)), static_cast<unsigned>(std::stoi(text.substr(5, 2))),
             static_cast<unsigned>(std::stoi(text.substr(8, 2)))};
-  if (d.year < 1900 || d.year > 9999) return bad("the year must be in 1900..9999");
+  // ..9998: the day after (RUN_DATE_NEXT) must be a date of four-digit year too.
+  if (d.year < 1900 || d.year > 9998) return bad("the year must be in 1900..9998");
   if (!chr::year_month_day(chr::year(d.year) / chr::month(d.month) / chr::day(d.day)).ok())
     return bad("no such day in the calendar");
   return d;

@@ -18,7 +18,7 @@ struct RunDate {
   std::string Text() const;
 };
 
-/// Parses YYYY-MM-DD (a real calendar date, years 1900..9999). INVALID_ARGUMENT naming
+/// Parses YYYY-MM-DD (a real calendar date, years 1900..9998). INVALID_ARGUMENT naming
 /// `what` (e.g. "--date") and the value otherwise.
 core::Result<RunDate> ParseRunDate(const std::string& text, const std::string& what);
 

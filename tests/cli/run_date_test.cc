@@ -84,7 +84,7 @@ nodes:
 
 TEST_F(RunDateTest, ABadDateIsAUsageError) {
   WriteDailyPipeline();
-  for (const char* bad : {"2026-02-30", "2026-13-01", "26-12-01", "2026/12/01", "yesterday"}) {
+  for (const char* bad : {"2026-02-30", "2026-13-01", "26-12-01", "2026/12/01", "yesterday", "9999-12-31"}) {
     ProcessResult r = Trestle({"run", "p.yaml", "--date", bad});
     EXPECT_EXIT_CODE(r, 2);
     EXPECT_TRUE(Contains(r.err, std::string("--date \"") + bad + "\"")) << r.err;
