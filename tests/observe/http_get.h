@@ -1,8 +1,9 @@
 #pragma once
-// A tiny blocking HTTP/1.1 client over POSIX sockets for the admin endpoint tests: one
+// A tiny blocking HTTP/1.1 client over POSIX sockets for the HTTP server tests: one
 // request per connection (Connection: close), read to EOF, parse status, headers and
-// body. Every socket call has a time limit, so a broken server fails a test instead of
-// hanging it. Header-only; the CLI test (tests/cli/admin_test.cc) includes it as well.
+// body; or several requests on one kept-alive connection (KeepAliveConnection). Every
+// socket call has a time limit, so a broken server fails a test instead of hanging it.
+// Header-only; the CLI test (tests/cli/admin_test.cc) includes it as well.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,6 +11,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <map>
@@ -128,5 +130,76 @@ inline HttpResponse HttpRequest(uint16_t port, const std::string& method, const 
 inline HttpResponse HttpGet(uint16_t port, const std::string& path, int timeout_ms = 10000) {
   return HttpRequest(port, "GET", path, "", timeout_ms);
 }
+
+/// `POST path` with `body` (and its Content-Length), one request, Connection: close.
+inline HttpResponse HttpPost(uint16_t port, const std::string& path, const std::string& body,
+                             const std::string& content_type = "application/json", int timeout_ms = 10000) {
+  return HttpRequest(port, "POST", path,
+                     "Content-Type: " + content_type + "\r\nContent-Length: " + std::to_string(body.size()) +
+                         "\r\n\r\n" + body,
+                     timeout_ms);
+}
+
+/// One kept-alive connection to 127.0.0.1:port: send requests, read their responses one
+/// at a time (bytes of a later response that arrive early are kept for the next Read()).
+class KeepAliveConnection {
+ public:
+  explicit KeepAliveConnection(uint16_t port, int timeout_ms = 10000) : fd_(ConnectLoopback(port, timeout_ms)) {}
+  ~KeepAliveConnection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  KeepAliveConnection(const KeepAliveConnection&) = delete;
+  KeepAliveConnection& operator=(const KeepAliveConnection&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+
+  /// `METHOD path` without Connection: close; a non-empty body goes with its Content-Length.
+  bool Send(const std::string& method, const std::string& path, const std::string& body = "",
+            const std::string& extra_headers = "") {
+    std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra_headers;
+    if (!body.empty()) req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    return fd_ >= 0 && SendAll(fd_, req + "\r\n" + body);
+  }
+
+  /// The next response (framed by its Content-Length); status 0 with `error` when the
+  /// connection closed or the receive time-out passed before it was complete.
+  HttpResponse Read() {
+    char buf[8192];
+    for (;;) {
+      const size_t end = pending_.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        HttpResponse head = ParseResponse(pending_.substr(0, end + 4));
+        size_t length = 0;
+        if (auto it = head.headers.find("content-length"); it != head.headers.end()) length = std::stoul(it->second);
+        if (head.status == 0 || pending_.size() >= end + 4 + length) {
+          HttpResponse r = ParseResponse(pending_.substr(0, end + 4 + length));
+          pending_.erase(0, std::min(pending_.size(), end + 4 + length));
+          return r;
+        }
+      }
+      const ssize_t n = fd_ < 0 ? -1 : ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        HttpResponse r;
+        r.raw = pending_;
+        r.error = n == 0 ? "the server closed the connection" : "no (complete) response in time";
+        return r;
+      }
+      pending_.append(buf, static_cast<size_t>(n));
+    }
+  }
+
+  /// True when the server closes the connection with nothing more sent (within the
+  /// receive time-out).
+  bool ClosedByServer() {
+    if (!pending_.empty()) return false;
+    char c;
+    return fd_ >= 0 && ::recv(fd_, &c, 1, 0) == 0;
+  }
+
+ private:
+  int fd_;
+  std::string pending_;
+};
 
 }  // namespace trestle::http_test
