@@ -1,4 +1,5 @@
-// trestle run FILE
+// trestle run FILE, and trestle serve FILE (a run whose source and response sink are
+// HTTP requests and responses: serve_session.h)
 #include <unistd.h>
 
 #include <atomic>
@@ -30,6 +31,7 @@
 #include "run_date.h"
 #include "run_dir_lock.h"
 #include "run_id.h"
+#include "serve_session.h"
 #include "signal_watcher.h"
 #include "stale_runs.h"
 #include "store/run_store.h"
@@ -153,9 +155,7 @@ int ClaimDate(const std::string& state_dir, const std::string& pipeline, const s
   return kExitOk;
 }
 
-}  // namespace
-
-int RunCommand(const Args& args) {
+int RunOrServe(const Args& args, bool serving) {
   SignalWatcher signals;  // first: blocks SIGINT/SIGTERM/SIGHUP before any thread exists
   CommonOptions common;
   std::string file, report_path, state_dir, run_dir;
@@ -164,7 +164,25 @@ int RunCommand(const Args& args) {
   bool no_admin = false;
   std::string from_date, to_date;
   bool keep_going = false;
-  po::options_description desc("trestle run options");
+  ServeFlags serve_flags;
+  po::options_description desc(serving ? "trestle serve options" : "trestle run options");
+  if (serving) {
+    desc.add_options()("listen", po::value(&serve_flags.listen),
+                       "answer inference requests on HOST:PORT (default: serve.listen, else 127.0.0.1:8080)")(
+        "response", po::value(&serve_flags.response),
+        "the sink whose rows answer requests (default: serve.response, else the only sink fed by the source)")(
+        "warmup", po::value(&serve_flags.warmup),
+        "a request body (JSON) answered before the server reports ready (default: serve.warmup)")(
+        "max-batch-rows", po::value(&serve_flags.max_batch_rows), "rows per engine batch at most (default 256)")(
+        "preferred-batch-rows", po::value(&serve_flags.preferred_batch_rows),
+        "dispatch a batch at once when this many rows wait (default: max-batch-rows)")(
+        "max-queue-delay-us", po::value(&serve_flags.max_queue_delay_us),
+        "how long the oldest request waits for others to join its batch (default 1000)")(
+        "max-queue-rows", po::value(&serve_flags.max_queue_rows),
+        "rows waiting at most; beyond, requests get 429 (default 8192)")(
+        "request-timeout-ms", po::value(&serve_flags.request_timeout_ms),
+        "deadline of a request that names none (default: none)");
+  }
   desc.add_options()("help,h", "show this help")("file", po::value(&file)->required(), "pipeline file")(
       "report", po::value(&report_path), "also write the run report (JSON) to this file")(
       "state-dir", po::value(&state_dir)->default_value(".trestle"), "where runs keep their files")(
@@ -184,8 +202,14 @@ int RunCommand(const Args& args) {
   pos.add("file", 1);
   po::variables_map vm;
   bool help = false;
-  if (!ParseArgs(args, desc, pos, vm, "usage: trestle run FILE [options]", help)) return kExitUsage;
+  if (!ParseArgs(args, desc, pos, vm, serving ? "usage: trestle serve FILE [options]" : "usage: trestle run FILE [options]",
+                 help))
+    return kExitUsage;
   if (help) return kExitOk;
+  if (serving && (!from_date.empty() || !to_date.empty() || keep_going)) {
+    std::cerr << "trestle: serve answers requests; --from/--to/--keep-going are for batch runs\n";
+    return kExitUsage;
+  }
   if (!from_date.empty() || !to_date.empty() || keep_going)
     return Backfill(args, common.date, from_date, to_date, keep_going, vm);
   if (!common.ResolveDate(std::cerr)) return kExitUsage;
@@ -229,8 +253,12 @@ int RunCommand(const Args& args) {
   // once the runner exists, the first drains it and the second aborts it.
   core::PlanControl control;
   std::atomic<core::FlowRunner*> active{nullptr};
+  ServeSession* draining = nullptr;  // set once the session exists, before the runner
   signals.Start({[&] {
-                   if (core::FlowRunner* r = active.load()) r->RequestStop();
+                   // A server drains through its requests: the stream ends once the
+                   // admitted requests are answered, and the run ends as at end of input.
+                   if (ServeSession* s = draining; s != nullptr && active.load()) s->Drain();
+                   else if (core::FlowRunner* r = active.load()) r->RequestStop();
                    else control.Interrupt();
                  },
                  [&](const char* why) {
@@ -241,9 +269,18 @@ int RunCommand(const Args& args) {
                    if (core::FlowRunner* r = active.load()) r->ReloadModels();
                  }},
                 core::ExecutionSettings{}.drain_timeout_s);
-  config::Execution execution;
+  config::Pipeline written;
   std::ostringstream plan_errors;
-  std::unique_ptr<core::Plan> plan = PlanOrReport(file, common, registry, plan_errors, &execution, &control, host_files);
+  std::unique_ptr<core::Plan> plan = PlanOrReport(file, common, registry, plan_errors, &written, &control, host_files);
+  std::unique_ptr<ServeSession> serve;
+  if (plan && serving) {
+    serve = std::make_unique<ServeSession>(serve_flags, written.serve());
+    core::Status st = serve->Prepare(plan.get());
+    if (!st.ok()) {
+      plan_errors << file << ": cannot serve pipeline \"" << plan->pipeline << "\": " << st.message() << "\n";
+      plan.reset();
+    }
+  }
   std::cerr << plan_errors.str() << std::flush;
   if (!plan) {
     // A dated run that could not start (its input for that date is missing, say) is
@@ -252,7 +289,7 @@ int RunCommand(const Args& args) {
     return control.interrupted() ? kExitRunFailed : kExitInvalidPipeline;
   }
   signals.set_drain_timeout_s(plan->exec.drain_timeout_s);
-  if (!admin && !no_admin && execution.service()) admin = core::AdminAddress{"127.0.0.1", 9464};
+  if (!admin && !no_admin && written.execution().service()) admin = core::AdminAddress{"127.0.0.1", 9464};
 
   std::unique_ptr<FileLock> date_lock;
   if (!common.date.empty()) {
@@ -282,7 +319,9 @@ int RunCommand(const Args& args) {
     if (begun.ok()) store = std::move(*opened);
     else LOG(WARNING) << "run " << run_id << " is not recorded in the run store: " << begun.message();
   }
-  core::FlowRunner runner(plan.get(), core::RunOptions{run_id, run_dir, store.get(), common.date});
+  core::FlowRunner runner(plan.get(),
+                         core::RunOptions{run_id, run_dir, store.get(), common.date, serve ? serve->port() : nullptr});
+  draining = serve.get();
   active.store(&runner);
   if (control.interrupted()) runner.RequestStop();  // a signal came between planning and now
   // After the plan (models loaded and warm), before the run; readiness follows the run.
@@ -300,6 +339,21 @@ int RunCommand(const Args& args) {
       return kExitRunFailed;
     }
   }
+  if (serve) {
+    const double started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    core::Status st = serve->Start(&runner, [&plan, &runner, run_id, started] {
+      return core::RenderPrometheus(*plan, core::SnapshotRun(*plan, runner, run_id, started));
+    });
+    if (!st.ok()) {
+      std::cerr << "trestle: " << st.message() << " (choose another with --listen HOST:PORT)\n";
+      if (store) {
+        nlohmann::json failed = FailedBeforeStart(run_id, plan->pipeline, plan->file, plan->config_hash, common.date,
+                                                  "UNAVAILABLE", st.message());
+        if (core::Status e = store->EndRun(failed); !e.ok()) LOG(WARNING) << "run store: " << e.message();
+      }
+      return kExitRunFailed;
+    }
+  }
   LOG(INFO) << "run " << run_id << " of pipeline \"" << plan->pipeline << "\" started; run directory " << run_dir;
   core::Status status;
   {
@@ -309,6 +363,7 @@ int RunCommand(const Args& args) {
   run_finished = true;
   signals.Stop();
   active.store(nullptr);
+  if (serve) serve->Finish();
 
   nlohmann::json report = core::BuildRunReport(*plan, runner, run_id, status);
   if (!common.date.empty()) report["run_date"] = common.date;
@@ -321,5 +376,10 @@ int RunCommand(const Args& args) {
   if (!status.ok()) LOG(ERROR) << "run " << run_id << " failed: " << status.ToString();
   return status.ok() && w.ok() ? kExitOk : kExitRunFailed;
 }
+
+}  // namespace
+
+int RunCommand(const Args& args) { return RunOrServe(args, false); }
+int ServeCommand(const Args& args) { return RunOrServe(args, true); }
 
 }  // namespace trestle::cli

@@ -10,6 +10,7 @@ namespace trestle::cli {
 using Args = std::vector<std::string>;
 
 int RunCommand(const Args& args);
+int ServeCommand(const Args& args);
 int ValidateCommand(const Args& args);
 int PluginsCommand(const Args& args);
 int GraphCommand(const Args& args);

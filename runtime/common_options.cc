@@ -80,11 +80,11 @@ std::optional<core::ValidatedPipeline> ValidateOrReport(const std::string& file,
 
 std::unique_ptr<core::Plan> PlanOrReport(const std::string& file, const CommonOptions& common,
                                          const core::PluginRegistry& registry, std::ostream& err,
-                                         config::Execution* execution, core::PlanControl* control,
+                                         config::Pipeline* pipeline, core::PlanControl* control,
                                          const std::vector<core::HostFile>& host_files) {
   auto validated = ValidateOrReport(file, common, registry, err);
   if (!validated) return nullptr;
-  if (execution) *execution = validated->loaded.pipeline.execution();
+  if (pipeline) *pipeline = validated->loaded.pipeline;
   core::PlanControl own;
   if (control == nullptr) control = &own;
   control->set_open_timeout_s(core::Effective(validated->loaded.pipeline.execution()).open_timeout_s);

@@ -47,13 +47,13 @@ std::optional<core::ValidatedPipeline> ValidateOrReport(const std::string& file,
 
 /// Validates `file` and builds its plan (creating and opening every operator, which
 /// checks the schemas through the graph). Prints every problem to `err` and returns
-/// null when the pipeline is invalid. `execution`, when given, receives the pipeline's
-/// execution block as written.
+/// null when the pipeline is invalid. `pipeline`, when given, receives the pipeline as
+/// written (its execution and serve sections, say).
 /// Operators' create/open calls are bounded by execution.open_timeout_s (and, with
 /// `control`, may be interrupted through it; see runtime/open_watchdog.h).
 std::unique_ptr<core::Plan> PlanOrReport(const std::string& file, const CommonOptions& common,
                                          const core::PluginRegistry& registry, std::ostream& err,
-                                         config::Execution* execution = nullptr, core::PlanControl* control = nullptr,
+                                         config::Pipeline* pipeline = nullptr, core::PlanControl* control = nullptr,
                                          const std::vector<core::HostFile>& host_files = {});
 
 /// Whether a command may write `path` for its option `option` (e.g. "--report"): a

@@ -18,6 +18,7 @@ constexpr const char* kUsage = R"(usage: trestle <command> [options]
 
 commands:
   run FILE              run a pipeline to the end (or until SIGTERM/SIGINT drains it)
+  serve FILE            answer inference requests with a pipeline (KServe v2 over HTTP)
   validate FILE         check a pipeline file, its options and schemas; exit 78 when invalid
   graph FILE            draw a pipeline (--format text|dot|mermaid)
   plugins list          the plugin libraries found, with versions, ABI and sha256
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
   // other command ends by them as usual.
   if (cmd != "run") RestoreStopSignals();
   if (cmd == "run") return RunCommand(args);
+  if (cmd == "serve") return ServeCommand(args);
   if (cmd == "validate") return ValidateCommand(args);
   if (cmd == "graph") return GraphCommand(args);
   if (cmd == "plugins") return PluginsCommand(args);

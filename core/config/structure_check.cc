@@ -273,6 +273,20 @@ class StructureChecker {
     count(e.commit_every_batches(), "commit_every_batches");
     count(e.threads(), "threads");
     NonNegative(e.drain_timeout_s(), "execution.drain_timeout_s");
+    const config::Serve& v = p_.serve();
+    auto serve_count = [&](int64_t value, const char* field) {
+      if (value < 0) Report(JoinPath("serve", field), "must be >= 0 (0 = default), got " + std::to_string(value));
+    };
+    serve_count(v.max_batch_rows(), "max_batch_rows");
+    serve_count(v.preferred_batch_rows(), "preferred_batch_rows");
+    serve_count(v.max_queue_delay_us(), "max_queue_delay_us");
+    serve_count(v.max_queue_rows(), "max_queue_rows");
+    serve_count(v.request_timeout_ms(), "request_timeout_ms");
+    serve_count(v.max_body_bytes(), "max_body_bytes");
+    if (v.max_batch_rows() > 0 && v.preferred_batch_rows() > v.max_batch_rows())
+      Report("serve.preferred_batch_rows", "must not exceed max_batch_rows (" + std::to_string(v.max_batch_rows()) + ")");
+    if (v.max_batch_rows() > 0 && v.max_queue_rows() > 0 && v.max_queue_rows() < v.max_batch_rows())
+      Report("serve.max_queue_rows", "must be at least max_batch_rows (" + std::to_string(v.max_batch_rows()) + ")");
   }
 
   const LoadedPipeline& lp_;

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "common/tsan_edge.h"
+#include "exec/request_port.h"
 #include "trestle/batch.hpp"
 
 namespace trestle::core {
@@ -37,11 +38,17 @@ struct BatchMessage {
   uint64_t seq = 0;     ///< per-source sequence number, from 0
   std::shared_ptr<const trestle::Batch> batch;  ///< null: tombstone
   std::shared_ptr<BatchTicket> ticket;
+  /// Serving only (exec/request_port.h): where each row of `batch` came from; null in
+  /// a batch run.
+  std::shared_ptr<const RowOrigin> origin = nullptr;
   [[no_unique_address]] TsanFence fence_out = {};  ///< last (common/tsan_edge.h)
 
-  BatchMessage Tombstone() const { return BatchMessage{{}, source, seq, nullptr, ticket}; }
-  BatchMessage With(trestle::Batch b) const {
-    return BatchMessage{{}, source, seq, std::make_shared<const trestle::Batch>(std::move(b)), ticket};
+  BatchMessage Tombstone() const { return BatchMessage{{}, source, seq, nullptr, ticket, nullptr}; }
+  /// The same rows, transformed (same origin).
+  BatchMessage With(trestle::Batch b) const { return With(std::move(b), origin); }
+  BatchMessage With(trestle::Batch b, std::shared_ptr<const RowOrigin> rows_from) const {
+    return BatchMessage{{}, source, seq, std::make_shared<const trestle::Batch>(std::move(b)), ticket,
+                        std::move(rows_from)};
   }
 };
 

@@ -23,6 +23,7 @@ Status DeadLetterWriter::WriteRows(const std::string& node, const trestle::Batch
   for (const auto& r : rows) {
     nlohmann::json j = {{"run_id", run_id_}, {"time", now},   {"node", node}, {"code", CodeName(r.code)},
                         {"reason", r.reason}, {"row_index", r.row}, {"row", RowToJson(batch, r.row)}};
+    if (!r.request_id.empty()) j["request_id"] = r.request_id;
     out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
   return Append(out);

@@ -28,6 +28,7 @@ class DeadLetterWriter {
     int64_t row;
     Code code;
     std::string reason;
+    std::string request_id = {};  ///< serving: the request the row came in (empty: none)
   };
   /// Writes the given rows of `batch` rejected by `node`.
   Status WriteRows(const std::string& node, const trestle::Batch& batch, const std::vector<RowReason>& rows);

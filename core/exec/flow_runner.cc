@@ -144,6 +144,7 @@ FlowRunner::FlowRunner(Plan* plan, RunOptions options) : plan_(plan), options_(s
     h.dead_letters = dead_letters_.get();
     h.accounting = accounting_.get();
     h.recorder = options_.recorder;
+    h.requests = options_.requests;
     if (node.info.role == Role::kSource) {
       progress_[i] = std::make_unique<SourceProgress>();
       h.progress = progress_[i].get();
@@ -185,6 +186,7 @@ FlowRunner::~FlowRunner() {
     node->host->accounting = nullptr;
     node->host->progress = nullptr;
     node->host->recorder = nullptr;
+    node->host->requests = nullptr;
   }
 }
 
@@ -221,8 +223,10 @@ Status FlowRunner::Run() {
   const ExecutionSettings& ex = plan_->exec;
 
   // OnDone last: once the last batch is done, the runner may be destroyed.
-  im.on_done = [this](int source, uint64_t seq) {
+  RequestPort* const port = options_.requests;
+  im.on_done = [this, port](int source, uint64_t seq) {
     if (plan_->exec.commit_every_batches > 0) impl_->commit_cv.notify_one();
+    if (port != nullptr && source == port->source_node) port->BatchDone(seq);
     impl_->drivers[static_cast<size_t>(source)]->OnDone(seq);
   };
 
@@ -236,7 +240,9 @@ Status FlowRunner::Run() {
     std::vector<size_t> out;
     for (int i : plan_->topo_order) {
       const PlannedNode& node = *plan_->nodes[static_cast<size_t>(i)];
-      if (node.info.role == Role::kSink && node.info.two_phase == two_phase) out.push_back(static_cast<size_t>(i));
+      if (node.info.role == Role::kSink && node.info.two_phase == two_phase &&
+          (options_.requests == nullptr || i != options_.requests->response_node))
+        out.push_back(static_cast<size_t>(i));
     }
     return out;
   };
@@ -301,8 +307,10 @@ Status FlowRunner::Run() {
       PlannedNode& node = *plan_->nodes[k];
       switch (node.info.role) {
         case Role::kSource: {
-          im.drivers[k] = std::make_unique<SourceDriver>(&node, ex.batch_rows, ex.max_inflight_batches, &run_,
-                                                         accounting_.get());
+          const bool requests = port != nullptr && i == port->source_node;
+          im.drivers[k] = std::make_unique<SourceDriver>(
+              &node, ex.batch_rows, ex.max_inflight_batches, &run_, accounting_.get(),
+              requests ? SourceDriver::Kind::kRequests : SourceDriver::Kind::kSource);
           auto b = std::make_unique<flow::broadcast_node<BatchMessage>>(g);
           im.out[k] = b.get();
           im.tbb_nodes.push_back(std::move(b));
@@ -347,6 +355,28 @@ Status FlowRunner::Run() {
           break;
         }
         case Role::kSink: {
+          if (port != nullptr && i == port->response_node) {
+            // The responses: rows go back to their requests instead of into the sink.
+            NodeStats* stats = node.stats.get();
+            auto f = std::make_unique<flow::function_node<BatchMessage, flow::continue_msg>>(
+                g, flow::unlimited, [this, port, stats, i](const BatchMessage& m) {
+                  return InBody([&] {
+                    if (m.batch && m.origin && !run_.failed()) {
+                      const int64_t rows = m.batch->num_rows();
+                      stats->batches_in.fetch_add(1);
+                      stats->rows_in.fetch_add(rows);
+                      stats->batches_out.fetch_add(1);
+                      stats->rows_out.fetch_add(rows);
+                      accounting_->AddReached(m.source, i, rows);
+                      port->Respond(m.seq, m.batch, *m.origin);
+                    }
+                    return flow::continue_msg();
+                  });
+                });
+            im.in[k] = f.get();
+            im.tbb_nodes.push_back(std::move(f));
+            break;
+          }
           im.executors[k] = std::make_unique<NodeExecutor>(&node, &run_, accounting_.get(), dead_letters_.get());
           NodeExecutor* ex_ptr = im.executors[k].get();
           auto f = std::make_unique<flow::function_node<BatchMessage, flow::continue_msg>>(
@@ -499,7 +529,9 @@ Status FlowRunner::Run() {
     }
     im.monitors[k]->DeliverFindings();
   }
-  if (!run_.failed()) {
+  // A server's refused rows were each answered as errors to their clients: its run is
+  // not failed for them at the end (the serving metrics count them).
+  if (!run_.failed() && options_.requests == nullptr) {
     Status budget = CheckDeadLetterBudget(*plan_, *accounting_);
     if (!budget.ok()) run_.Fail(budget);
   }

@@ -18,6 +18,7 @@
 #include "common/status.h"
 #include "exec/accounting.h"
 #include "exec/dead_letter.h"
+#include "exec/request_port.h"
 #include "exec/run_state.h"
 #include "graph/plan.h"
 #include "model/model_watcher.h"
@@ -35,6 +36,10 @@ struct RunOptions {
   /// its whole output or nothing: drained before its input ended, it fails instead of
   /// publishing part of the date.
   std::string run_date;
+  /// Serving (`trestle serve`): stands in for one source and one sink of the plan
+  /// (exec/request_port.h); their operator instances are not called. Not owned; must
+  /// outlive Run(). Null for a batch run.
+  RequestPort* requests = nullptr;
 };
 
 /// A point-in-time view for progress displays.

@@ -55,6 +55,14 @@ void NodeExecutor::HandleBatchError(const BatchMessage& in, const Status& st) {
   node_->stats->errors_by_code[static_cast<size_t>(st.code()) % 8].fetch_add(1);
   const int64_t rows = in.batch->num_rows();
   if (st.code() == Code::kDataError && node_->on_error != ErrorPolicy::kFail) {
+    if (in.origin) {
+      // Serving: every row of the batch is refused, each in its own request's name.
+      std::vector<Rejection> all;
+      all.reserve(static_cast<size_t>(rows));
+      for (int64_t r = 0; r < rows; ++r) all.push_back({r, st.code(), st.message()});
+      HandleRejections(in, all);
+      return;
+    }
     if (node_->on_error == ErrorPolicy::kDeadLetter) {
       Status w = dead_letters_->WriteBatch(node_->name, *in.batch, st.code(), st.message());
       if (!w.ok()) return run_->Fail(Failure(w));
@@ -87,6 +95,7 @@ bool NodeExecutor::HandleRejections(const BatchMessage& in, std::vector<Rejectio
   }
   const int64_t n = static_cast<int64_t>(rejections.size());
   node_->stats->errors_by_code[static_cast<size_t>(Code::kDataError)].fetch_add(n);
+  if (in.origin && node_->on_error != ErrorPolicy::kFail) ReportRefused(in, rejections);
   switch (node_->on_error) {
     case ErrorPolicy::kFail:
       run_->Fail(Failure(Status(Code::kDataError, "row " + std::to_string(rejections.front().row) + " of batch " +
@@ -99,7 +108,7 @@ bool NodeExecutor::HandleRejections(const BatchMessage& in, std::vector<Rejectio
     case ErrorPolicy::kDeadLetter: {
       std::vector<DeadLetterWriter::RowReason> rr;
       rr.reserve(rejections.size());
-      for (auto& r : rejections) rr.push_back({r.row, r.code, std::move(r.reason)});
+      for (auto& r : rejections) rr.push_back({r.row, r.code, std::move(r.reason), RequestIdOf(in, r.row)});
       Status w = dead_letters_->WriteRows(node_->name, *in.batch, rr);
       if (!w.ok()) {
         run_->Fail(Failure(w));
@@ -111,6 +120,41 @@ bool NodeExecutor::HandleRejections(const BatchMessage& in, std::vector<Rejectio
     }
   }
   return true;
+}
+
+std::string NodeExecutor::RequestIdOf(const BatchMessage& in, int64_t row) const {
+  if (!in.origin || in.origin->rows.empty() || node_->host->requests == nullptr) return "";
+  return node_->host->requests->RequestIdOf(in.seq, in.origin->rows[static_cast<size_t>(row)]);
+}
+
+void NodeExecutor::ReportRefused(const BatchMessage& in, const std::vector<Rejection>& rejections) const {
+  RequestPort* port = node_->host->requests;
+  if (port == nullptr || in.origin->rows.empty()) return;  // origin lost: the batch's end answers them
+  std::vector<RefusedRow> refused;
+  refused.reserve(rejections.size());
+  for (const auto& r : rejections) refused.push_back({in.origin->rows[static_cast<size_t>(r.row)], r.code, r.reason});
+  port->Refused(in.seq, node_->name, refused);
+}
+
+std::shared_ptr<const RowOrigin> NodeExecutor::OriginAfter(const BatchMessage& in,
+                                                           const std::vector<Rejection>& rejections,
+                                                           int64_t rows_out) const {
+  if (!in.origin) return nullptr;
+  const int64_t rows_in = in.batch->num_rows();
+  if (rejections.empty() && rows_out == rows_in) return in.origin;
+  auto out = std::make_shared<RowOrigin>();
+  if (!in.origin->lost_at.empty() || rows_out != rows_in - static_cast<int64_t>(rejections.size())) {
+    // Rows dropped without a reason: which ones is not known, so neither is where the
+    // rest came from. The port answers the batch's rows that never arrive at its end.
+    out->lost_at = in.origin->lost_at.empty() ? node_->name : in.origin->lost_at;
+    return out;
+  }
+  std::vector<bool> gone(static_cast<size_t>(rows_in), false);
+  for (const auto& r : rejections) gone[static_cast<size_t>(r.row)] = true;
+  out->rows.reserve(static_cast<size_t>(rows_out));
+  for (int64_t r = 0; r < rows_in; ++r)
+    if (!gone[static_cast<size_t>(r)]) out->rows.push_back(in.origin->rows[static_cast<size_t>(r)]);
+  return out;
 }
 
 BatchMessage NodeExecutor::Process(const BatchMessage& in) {
@@ -156,7 +200,12 @@ BatchMessage NodeExecutor::Process(const BatchMessage& in) {
                                                    std::to_string(rows_out) + ": the counts do not add up")));
     return in.Tombstone();
   }
-  if (served) out = Served(*served, *in.batch, std::move(*out), rejections);
+  if (served) {
+    out = Served(*served, *in.batch, std::move(*out), rejections);
+    if (in.origin && node_->host->requests != nullptr)
+      node_->host->requests->ModelServed(in.seq, node_->name, served->record().label());
+  }
+  std::shared_ptr<const RowOrigin> origin = OriginAfter(in, rejections, rows_out);
   if (!HandleRejections(in, rejections)) return in.Tombstone();
   // An aggregating operator is where its input's rows end (a sink, for the accounting);
   // its result enters the graph later, as rows of its own (flow_runner.h).
@@ -171,7 +220,7 @@ BatchMessage NodeExecutor::Process(const BatchMessage& in) {
   }
   stats.batches_out.fetch_add(1);
   stats.rows_out.fetch_add(rows_out);
-  return in.With(std::move(*out));
+  return in.With(std::move(*out), std::move(origin));
 }
 
 trestle::Batch NodeExecutor::Served(ServedModel& served, const trestle::Batch& input, trestle::Batch out,

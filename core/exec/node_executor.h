@@ -55,6 +55,12 @@ class NodeExecutor {
   /// rejects themselves were invalid (bad row index).
   bool HandleRejections(const BatchMessage& in, std::vector<Rejection>& rejections);
   Status Failure(const Status& st) const;  ///< adds node, operator and plugin
+  // Serving (batches with an origin, exec/request_port.h).
+  std::string RequestIdOf(const BatchMessage& in, int64_t row) const;
+  void ReportRefused(const BatchMessage& in, const std::vector<Rejection>& rejections) const;
+  /// The origin of the rows a call returned, given what it rejected.
+  std::shared_ptr<const RowOrigin> OriginAfter(const BatchMessage& in, const std::vector<Rejection>& rejections,
+                                               int64_t rows_out) const;
   Status CallWithRetry(const std::function<Status()>& fn);
 
   PlannedNode* node_;

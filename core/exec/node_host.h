@@ -12,6 +12,7 @@
 #include "common/status.h"
 #include "exec/dead_letter.h"
 #include "exec/findings.h"
+#include "exec/request_port.h"
 #include "exec/run_state.h"
 #include "observe/event_recorder.h"
 #include "observe/node_stats.h"
@@ -46,6 +47,9 @@ struct NodeHost {
   /// Set while planning can be interrupted (PlanControl); operators then see
   /// cancelled(). Not owned.
   const std::atomic<bool>* interrupted = nullptr;
+  /// Serving (`trestle serve`): where rows refused on the way and model versions are
+  /// reported, for batches that carry an origin. Not owned; null in a batch run.
+  RequestPort* requests = nullptr;
 };
 
 struct Rejection {

@@ -33,6 +33,11 @@ void SourceDriver::Pump(const std::function<void(BatchMessage)>& emit, const Bat
     bool eos = false;
     auto read = [&] {
       std::lock_guard<std::mutex> l(call_mu_);
+      if (kind_ == Kind::kRequests) {
+        batch = node_->host->requests->NextBatch(produced_);  // only this thread changes produced_
+        eos = !batch.has_value();
+        return Status::Ok();
+      }
       CallContext ctx(node_->host.get());
       auto r = kind_ == Kind::kSource ? inst->Next(batch_rows_, ctx) : inst->Finish(batch_rows_, ctx);
       if (!r.ok()) return r.status();
@@ -41,7 +46,7 @@ void SourceDriver::Pump(const std::function<void(BatchMessage)>& emit, const Bat
       return Status::Ok();
     };
     // An aggregate's finish() moves through its result: a failed call is not repeated.
-    Status st = kind_ == Kind::kAggregate ? read() : RunWithRetry(
+    Status st = kind_ != Kind::kSource ? read() : RunWithRetry(
         node_->retry, read,
         [this] { return run_->cancelled(); },
         [&](const Status& s, int attempt) {
@@ -75,15 +80,22 @@ void SourceDriver::Pump(const std::function<void(BatchMessage)>& emit, const Bat
       seq = produced_++;
       ++inflight_;
     }
+    std::shared_ptr<RowOrigin> origin;
+    if (kind_ == Kind::kRequests) {
+      origin = std::make_shared<RowOrigin>();
+      origin->rows.resize(static_cast<size_t>(rows));
+      for (int32_t r = 0; r < static_cast<int32_t>(rows); ++r) origin->rows[static_cast<size_t>(r)] = r;
+    }
     emit(BatchMessage{{}, index_, seq, std::make_shared<const trestle::Batch>(std::move(*batch)),
-                      std::make_shared<BatchTicket>(index_, seq, on_done)});
+                      std::make_shared<BatchTicket>(index_, seq, on_done), std::move(origin)});
   }
 }
 
 void SourceDriver::OnDone(uint64_t seq) {
   {
     std::lock_guard<std::mutex> l(mu_);
-    done_.insert(seq);
+    // Requests are never acked: a server keeps nothing of them once they are done.
+    if (kind_ != Kind::kRequests) done_.insert(seq);
     --inflight_;
     // Under the lock: once WaitForInflight() sees the last batch done, the runner may
     // destroy this driver, condition variable included.

@@ -23,8 +23,9 @@ class SourceDriver {
  public:
   /// What the driver reads: a source's next(), or an aggregating transform's finish()
   /// once all of its input went through (its result enters the graph like a source's
-  /// batches; an aggregate has nothing to ack).
-  enum class Kind { kSource, kAggregate };
+  /// batches; an aggregate has nothing to ack), or the requests of a serving run
+  /// (exec/request_port.h, reached through the node's host; nothing to ack either).
+  enum class Kind { kSource, kAggregate, kRequests };
   SourceDriver(PlannedNode* node, int64_t batch_rows, int max_inflight, RunState* run, RowAccounting* accounting,
                Kind kind = Kind::kSource);
 
