@@ -5,8 +5,8 @@
 #      libFuzzer targets included: builds everything, runs the whole suite but the large
 #      test, then runs each fuzzer for TRESTLE_FUZZ_SECONDS (default 45);
 #   3. clang with ThreadSanitizer (build-tsan/): builds only the engine tests (execution,
-#      monitors and the admin endpoint, model swaps, the run store, the CLI end to end;
-#      without the xgboost, torchscript and onnx plugins) and runs them.
+#      monitors and the admin endpoint, model swaps, the run store, serving, the CLI end
+#      to end; without the xgboost, torchscript and onnx plugins) and runs them.
 # Escape hatches: TRESTLE_SKIP_CLANG=1 skips 2, TRESTLE_SKIP_FUZZ=1 builds and runs no
 # fuzzer in 2, TRESTLE_SKIP_TSAN=1 skips 3.
 set -euo pipefail
@@ -50,5 +50,6 @@ if [ "${TRESTLE_SKIP_TSAN:-0}" != 1 ]; then
     TRESTLE_CMAKE_ARGS="-DTRESTLE_SANITIZE=thread -DTRESTLE_WITH_XGBOOST=OFF -DTRESTLE_WITH_TORCHSCRIPT=OFF -DTRESTLE_WITH_ONNX=OFF" \
     TRESTLE_BUILD_TARGETS=trestle_engine_tests "$root/scripts/build.sh"
   phase "TSan: the engine tests" \
-    ctest --test-dir "$root/build-tsan" --output-on-failure --timeout 900 -j "$jobs" -L sanitize -L engine
+    ctest --test-dir "$root/build-tsan" --output-on-failure --timeout 900 -j "$jobs" -L sanitize \
+    -L '^(engine|serving)$' -LE 'examples|bench'
 fi
