@@ -45,8 +45,9 @@ TEST(RequestBatcherTest, RequestsWaitingTogetherLeaveAsOneBatchAndComeBackSplit)
   s.max_batch_rows = 100;
   s.max_queue_delay_us = 1'000'000;  // only the preferred size dispatches
   s.preferred_batch_rows = 5;
-  RequestBatcher batcher(s);
+  // Declared before the batcher: its destructor answers what still waits.
   std::promise<RequestResult> a, b;
+  RequestBatcher batcher(s);
   ASSERT_EQ(batcher.Submit(Request("a", 10, 2, &a)), RequestBatcher::Admit::kQueued);
   ASSERT_EQ(batcher.Submit(Request("b", 20, 3, &b)), RequestBatcher::Admit::kQueued);
   std::optional<trestle::Batch> batch = batcher.NextBatch(0);
@@ -83,14 +84,15 @@ TEST(RequestBatcherTest, ABatchHoldsWholeRequestsUpToMaxRows) {
   BatchingSettings s;
   s.max_batch_rows = 4;
   s.max_queue_delay_us = 0;
-  RequestBatcher batcher(s);
+  // Declared before the batcher: its destructor answers what still waits.
   std::promise<RequestResult> p[3];
+  std::promise<RequestResult> big;
+  RequestBatcher batcher(s);
   batcher.Submit(Request("a", 0, 3, &p[0]));
   batcher.Submit(Request("b", 10, 2, &p[1]));  // 3 + 2 > 4: next batch
   batcher.Submit(Request("c", 20, 2, &p[2]));
   EXPECT_EQ(Xs(*batcher.NextBatch(0)), (std::vector<int64_t>{0, 1, 2}));
   EXPECT_EQ(Xs(*batcher.NextBatch(1)), (std::vector<int64_t>{10, 11, 20, 21}));
-  std::promise<RequestResult> big;
   EXPECT_EQ(batcher.Submit(Request("big", 0, 5, &big)), RequestBatcher::Admit::kTooLarge);
 }
 
@@ -98,8 +100,9 @@ TEST(RequestBatcherTest, TheOldestRequestWaitsAtMostTheQueueDelay) {
   BatchingSettings s;
   s.max_batch_rows = 1000;
   s.max_queue_delay_us = 20'000;
-  RequestBatcher batcher(s);
+  // Declared before the batcher: its destructor answers what still waits.
   std::promise<RequestResult> a;
+  RequestBatcher batcher(s);
   batcher.Submit(Request("a", 0, 1, &a));
   // Nobody else comes: after the delay, the one request leaves alone.
   std::optional<trestle::Batch> batch = batcher.NextBatch(0);
@@ -111,8 +114,9 @@ TEST(RequestBatcherTest, AFullQueueRefusesAtTheDoor) {
   BatchingSettings s;
   s.max_batch_rows = 4;
   s.max_queue_rows = 4;
-  RequestBatcher batcher(s);
+  // Declared before the batcher: its destructor answers what still waits.
   std::promise<RequestResult> p[3];
+  RequestBatcher batcher(s);
   EXPECT_EQ(batcher.Submit(Request("a", 0, 3, &p[0])), RequestBatcher::Admit::kQueued);
   EXPECT_EQ(batcher.Submit(Request("b", 0, 2, &p[1])), RequestBatcher::Admit::kFull);
   EXPECT_EQ(batcher.Submit(Request("c", 0, 1, &p[2])), RequestBatcher::Admit::kQueued);
@@ -123,8 +127,9 @@ TEST(RequestBatcherTest, AnExpiredRequestIsAnsweredAndNeverDispatched) {
   BatchingSettings s;
   s.max_batch_rows = 10;
   s.max_queue_delay_us = 0;
-  RequestBatcher batcher(s);
+  // Declared before the batcher: its destructor answers what still waits.
   std::promise<RequestResult> late, fine;
+  RequestBatcher batcher(s);
   auto r = Request("late", 0, 1, &late);
   r->deadline = std::chrono::steady_clock::now() + milliseconds(30);
   batcher.Submit(r);
@@ -140,8 +145,9 @@ TEST(RequestBatcherTest, CloseDispatchesWhatWaitsThenEndsTheStream) {
   BatchingSettings s;
   s.max_batch_rows = 10;
   s.max_queue_delay_us = 10'000'000;
-  RequestBatcher batcher(s);
+  // Declared before the batcher: its destructor answers what still waits.
   std::promise<RequestResult> a, b;
+  RequestBatcher batcher(s);
   batcher.Submit(Request("a", 0, 1, &a));
   batcher.Close();
   EXPECT_EQ(batcher.Submit(Request("b", 0, 1, &b)), RequestBatcher::Admit::kClosed);
@@ -151,8 +157,9 @@ TEST(RequestBatcherTest, CloseDispatchesWhatWaitsThenEndsTheStream) {
 
 TEST(RequestBatcherTest, AbortAnswersTheQueuedAndWakesTheEngine) {
   BatchingSettings s;
-  RequestBatcher batcher(s);
+  // Declared before the batcher: its destructor answers what still waits.
   std::promise<RequestResult> a;
+  RequestBatcher batcher(s);
   auto next = std::async(std::launch::async, [&] { return batcher.NextBatch(0); });
   std::this_thread::sleep_for(milliseconds(20));
   batcher.Abort("stopping");
@@ -163,9 +170,10 @@ TEST(RequestBatcherTest, AbortAnswersTheQueuedAndWakesTheEngine) {
 TEST(RequestBatcherTest, RowsOfAFailedRunAreAnsweredWithTheFailure) {
   BatchingSettings s;
   s.max_queue_delay_us = 0;
+  // Declared before the batcher: its destructor answers what still waits.
+  std::promise<RequestResult> a;
   RequestBatcher batcher(s);
   batcher.set_failure_probe([] { return std::optional<std::string>("the pipeline failed: boom"); });
-  std::promise<RequestResult> a;
   batcher.Submit(Request("a", 0, 2, &a));
   ASSERT_TRUE(batcher.NextBatch(0).has_value());
   batcher.BatchDone(0);  // nothing came back
@@ -177,8 +185,9 @@ TEST(RequestBatcherTest, RowsOfAFailedRunAreAnsweredWithTheFailure) {
 TEST(RequestBatcherTest, RowsOfALostOriginAreErrorsNotOtherRowsAnswers) {
   BatchingSettings s;
   s.max_queue_delay_us = 0;
-  RequestBatcher batcher(s);
+  // Declared before the batcher: its destructor answers what still waits.
   std::promise<RequestResult> a;
+  RequestBatcher batcher(s);
   batcher.Submit(Request("a", 0, 3, &a));
   std::optional<trestle::Batch> batch = batcher.NextBatch(0);
   RowOrigin lost;
