@@ -1,7 +1,12 @@
 #include "serve/serving_front.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <thread>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <glog/logging.h>
 #include <nlohmann/json.hpp>
@@ -45,7 +50,12 @@ void LogRequestProblem(const std::string& text) {
 }  // namespace
 
 ServingFront::ServingFront(ServingInfo info, RequestBatcher* batcher, ServingMetrics* metrics)
-    : info_(std::move(info)), batcher_(batcher), metrics_(metrics) {}
+    : info_(std::move(info)),
+      batcher_(batcher),
+      metrics_(metrics),
+      parsers_(std::make_unique<boost::asio::thread_pool>(std::max(1u, std::thread::hardware_concurrency()))) {}
+
+ServingFront::~ServingFront() { parsers_->join(); }
 
 void ServingFront::Reply(HttpResponder& responder, int status, std::string body, const std::string& version,
                          int64_t rows, std::chrono::steady_clock::time_point received, const std::string& request_id) {
@@ -131,7 +141,11 @@ void ServingFront::Handle(HttpRequest request, HttpResponder responder) {
   if (!ready.ready) {
     return Reply(responder, 503, EncodeError("not ready: " + ready.reason), "", 0, request.received);
   }
-  Infer(std::move(request), std::move(responder));
+  // Parsing a body is the costly part of a request here; off the server's thread, it
+  // uses every core while the server thread keeps serving connections.
+  boost::asio::post(*parsers_, [this, request = std::move(request), responder = std::move(responder)]() mutable {
+    Infer(std::move(request), std::move(responder));
+  });
 }
 
 void ServingFront::Infer(HttpRequest request, HttpResponder responder) {

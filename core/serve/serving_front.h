@@ -11,12 +11,15 @@
 /// rows come back: 200 with one entry per row, 504 when its deadline passed before it
 /// ran, 500 when the pipeline failed. Every answer is counted in ServingMetrics.
 ///
-/// Borrows the batcher and the metrics (they outlive it); the callbacks are called on
-/// the server's thread.
+/// Request bodies are parsed on a small pool of its own (one thread per core), not on the
+/// server's thread, which only reads and writes connections. Borrows the batcher and the
+/// metrics (they outlive it); the callbacks are called on the server's thread and on
+/// the pool's. Its destructor waits for the parses under way.
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +28,10 @@
 #include "serve/request_batcher.h"
 #include "serve/serving_metrics.h"
 #include "trestle/schema.hpp"
+
+namespace boost::asio {
+class thread_pool;
+}
 
 namespace trestle::core {
 
@@ -41,6 +48,9 @@ struct ServingInfo {
 class ServingFront {
  public:
   ServingFront(ServingInfo info, RequestBatcher* batcher, ServingMetrics* metrics);
+  ~ServingFront();
+  ServingFront(const ServingFront&) = delete;
+  ServingFront& operator=(const ServingFront&) = delete;
 
   /// The HttpServer handler.
   void Handle(HttpRequest request, HttpResponder responder);
@@ -57,6 +67,7 @@ class ServingFront {
   RequestBatcher* batcher_;
   ServingMetrics* metrics_;
   std::atomic<uint64_t> next_id_{1};
+  std::unique_ptr<boost::asio::thread_pool> parsers_;
 };
 
 }  // namespace trestle::core
