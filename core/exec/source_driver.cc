@@ -32,6 +32,10 @@ void SourceDriver::Pump(const std::function<void(BatchMessage)>& emit, const Bat
     std::optional<trestle::Batch> batch;
     bool eos = false;
     auto read = [&] {
+      {
+        std::unique_lock<std::mutex> w(mu_);
+        cv_.wait(w, [&] { return acks_waiting_ == 0; });
+      }
       std::lock_guard<std::mutex> l(call_mu_);
       if (kind_ == Kind::kRequests) {
         batch = node_->host->requests->NextBatch(produced_);  // only this thread changes produced_
@@ -114,8 +118,19 @@ std::optional<uint64_t> SourceDriver::AckableUpTo() const {
 Status SourceDriver::Ack(uint64_t seq) {
   Status st;
   if (kind_ == Kind::kSource) {
-    std::lock_guard<std::mutex> l(call_mu_);
-    st = node_->instances.front()->Ack(seq);
+    {
+      std::lock_guard<std::mutex> w(mu_);
+      ++acks_waiting_;
+    }
+    {
+      std::lock_guard<std::mutex> l(call_mu_);
+      st = node_->instances.front()->Ack(seq);
+    }
+    {
+      std::lock_guard<std::mutex> w(mu_);
+      --acks_waiting_;
+    }
+    cv_.notify_all();
   }
   if (!st.ok()) return st.WithContext("node \"" + node_->name + "\": ack of batch " + std::to_string(seq));
   std::lock_guard<std::mutex> l(mu_);

@@ -63,6 +63,10 @@ class SourceDriver {
   uint64_t next_unacked_ = 0;
   std::set<uint64_t> done_;  // done, not yet acked; bounded by max_inflight gaps
   std::mutex call_mu_;       // serialises next() and ack() on the plugin
+  // Acks waiting for call_mu_. The source thread lets them in before its next call:
+  // a source whose next() returns and is called again at once (an idle stream) would
+  // otherwise win the mutex every time and hold its acks back until the run ends.
+  int acks_waiting_ = 0;     // under mu_
 };
 
 }  // namespace trestle::core

@@ -1,6 +1,9 @@
 // Acks (at-least-once): a source is acked for a batch only once every sink has made
 // it durable, so a replayable source may forget what it acked. The testkit's
 // `sequence` source appends each (cumulative) ack to a file.
+#include <signal.h>
+
+#include <chrono>
 #include <filesystem>
 #include <set>
 
@@ -84,6 +87,48 @@ execution: {batch_rows: 10, commit_every_batches: 2}
   ASSERT_EXIT_CODE(published, 0);
   EXPECT_EQ(Acks(), std::vector<int64_t>{39});
   EXPECT_EQ(CsvIds("out.csv").size(), 400u);
+}
+
+TEST_F(AckTest, AnIdleStreamIsAckedWhileItWaits) {
+  // A drained stream source blocks in next() for a while and returns an empty batch,
+  // then is called again at once: the source thread would win the plugin's call mutex
+  // every time, and the acks of the periodic commits would wait for the end of the run
+  // (a worker holding its entries unacknowledged). They must get in between two calls.
+  Write("p.yaml", R"(pipeline: acks
+nodes:
+  - name: seq
+    type: sequence
+    options: {rows: 0, idle_after: 100, idle_ms: 300, ack_file: acks.txt}
+  - name: out
+    type: stdout_sink
+    inputs: [seq]
+    options: {max_rows: 1}
+execution: {batch_rows: 10, commit_every_batches: 1}
+)");
+  auto p = StartTrestle({"run", "p.yaml", "-q"});
+  ASSERT_TRUE(p);
+  // Batches 0..9 hold the 100 rows; the acks must reach them while the run goes on.
+  const bool acked = WaitUntil([&] {
+    std::vector<int64_t> acks = Acks();
+    return !acks.empty() && acks.back() >= 9;
+  }, std::chrono::seconds(20));
+  const bool running = p->Running();
+  p->Signal(SIGTERM);
+  ProcessResult r = p->Wait();
+  ASSERT_TRUE(acked) << "the 100 rows were not acked while the source idled: " << Read("acks.txt");
+  // The line of the first ack of batch 9 says after how many idle calls it came: the
+  // commit after batch 9 wants it during the first; it gets in right after it (or the
+  // next, on a slow machine), not after many.
+  int64_t idle_calls = -1;
+  for (const std::string& line : Lines("acks.txt")) {
+    if (std::stoll(line) < 9) continue;
+    idle_calls = std::stoll(line.substr(line.find(' ') + 1));
+    break;
+  }
+  EXPECT_GE(idle_calls, 0) << Read("acks.txt");
+  EXPECT_LE(idle_calls, 2) << "the ack waited for " << idle_calls << " idle calls: " << Read("acks.txt");
+  EXPECT_TRUE(running) << r.Describe();
+  EXPECT_EXIT_CODE(r, 0);
 }
 
 TEST_F(AckTest, NoAckBeforeTheFinalCommitWithoutCommitEvery) {

@@ -19,6 +19,9 @@ namespace {
 
 /// Rows id = 0, 1, 2... (int64) and x = id * 0.5 (float64), `rows` of them (0 = until
 /// stopped), sleeping `sleep_ms` before each batch. Appends each ack to `ack_file`.
+/// With `idle_after` rows > 0 it then goes idle as a drained stream does: each call
+/// waits `idle_ms` and returns an empty batch, until stopped; each ack line then also
+/// says how many such idle calls came before it.
 class Sequence final : public trestle::DataSource {
  public:
   static trestle::OperatorSpec spec() {
@@ -26,15 +29,30 @@ class Sequence final : public trestle::DataSource {
         .param<int64_t>("rows", "rows in all; 0 = endless", 100).min(0)
         .param<int64_t>("sleep_ms", "pause before each batch", 0).min(0)
         .param<std::string>("ack_file", "file that receives one line per ack", "")
+        .param<int64_t>("idle_after", "rows after which every call returns an empty batch; 0 = never", 0).min(0)
+        .param<int64_t>("idle_ms", "how long an idle call waits before its empty batch", 100).min(0)
         .output_doc("id int64, x float64");
   }
   explicit Sequence(const trestle::Options& o)
-      : rows_(o.get<int64_t>("rows")), sleep_ms_(o.get<int64_t>("sleep_ms")), ack_file_(o.get<std::string>("ack_file")) {}
+      : rows_(o.get<int64_t>("rows")),
+        sleep_ms_(o.get<int64_t>("sleep_ms")),
+        idle_after_(o.get<int64_t>("idle_after")),
+        idle_ms_(o.get<int64_t>("idle_ms")),
+        ack_file_(o.get<std::string>("ack_file")) {}
   trestle::Schema open() override {
     return trestle::Schema({{"id", trestle::Type::Int64, false}, {"x", trestle::Type::Float64, true}});
   }
   std::optional<trestle::Batch> next(int64_t max_rows, trestle::Context& ctx) override {
     if (rows_ > 0 && next_ >= rows_) return std::nullopt;
+    if (idle_after_ > 0 && next_ >= idle_after_) {
+      for (int64_t slept = 0; slept < idle_ms_ && !ctx.cancelled(); slept += 10)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (ctx.cancelled()) return std::nullopt;
+      ++idle_calls_;
+      return trestle::Batch(open(), {trestle::ColumnBuilder(trestle::Type::Int64, 0).finish(),
+                                     trestle::ColumnBuilder(trestle::Type::Float64, 0).finish()});
+    }
+    if (idle_after_ > 0) max_rows = std::min(max_rows, idle_after_ - next_);
     for (int64_t slept = 0; slept < sleep_ms_ && !ctx.cancelled(); slept += 10)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     int64_t n = rows_ > 0 ? std::min(max_rows, rows_ - next_) : max_rows;
@@ -45,13 +63,17 @@ class Sequence final : public trestle::DataSource {
   }
   void ack(uint64_t seq, trestle::Context&) override {
     if (ack_file_.empty()) return;
-    std::ofstream(ack_file_, std::ios::app) << seq << "\n";
+    std::ofstream out(ack_file_, std::ios::app);
+    out << seq;
+    if (idle_after_ > 0) out << " " << idle_calls_;
+    out << "\n";
   }
 
  private:
-  int64_t rows_, sleep_ms_;
+  int64_t rows_, sleep_ms_, idle_after_, idle_ms_;
   std::string ack_file_;
   int64_t next_ = 0;
+  int64_t idle_calls_ = 0;
 };
 
 /// Passes batches through; fails as scripted: `unavailable_calls` first calls return
