@@ -405,6 +405,14 @@ TEST_F(AdminServerTest, ANewConnectionIsRefusedOnlyWhenEveryOpenOneIsBusy) {
 }
 
 TEST_F(AdminServerTest, OutOfDescriptorsAProbeTakesTheLongestIdleConnectionsPlace) {
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  // The ASan build's UBSan vptr check probes memory through a pipe of its own: in a
+  // process out of descriptors it reports every polymorphic object the server touches
+  // (Beast's parser, shared_ptr's control block, ...) as invalid. The g++ build runs it.
+  GTEST_SKIP() << "needs descriptors for the sanitizer's own memory probe";
+#endif
+#endif
   Start(Patient());
   const int idle = http_test::ConnectLoopback(server->port(), 3000);
   ASSERT_GE(idle, 0);
