@@ -100,7 +100,7 @@ const std::vector<BrokenCase>& Cases() {
        {"no_name_no_nodes.yaml: pipeline: missing pipeline name",
         "no_name_no_nodes.yaml:2:8: nodes: pipeline has no nodes"}},
       {"not_a_mapping.yaml",
-       {"not_a_mapping.yaml:1:1: the top level must be a mapping with keys pipeline, nodes, execution, dead_letter; got a list"}},
+       {"not_a_mapping.yaml:1:1: the top level must be a mapping with keys pipeline, nodes, execution, dead_letter, serve; got a list"}},
       {"option_out_of_range.yaml",
        {R"(option_out_of_range.yaml:11:18: nodes[1] "score" .options.threshold: option "threshold" = 1.50 is out of range [0, 1])"}},
       {"monitoring_on_transform.yaml",
