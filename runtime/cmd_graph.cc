@@ -84,7 +84,7 @@ int GraphCommand(const Args& args) {
   if (!ParseArgs(args, desc, pos, vm, "usage: trestle graph FILE [--format text|dot|mermaid]", help))
     return kExitUsage;
   if (help) return kExitOk;
-  if (!common.ResolveDate(std::cerr)) return kExitUsage;
+  if (!common.ResolveRunVariables(std::cerr)) return kExitUsage;
   if (format != "text" && format != "dot" && format != "mermaid") {
     std::cerr << "trestle: --format must be text, dot or mermaid, not \"" << format << "\"\n";
     return kExitUsage;

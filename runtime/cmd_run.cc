@@ -80,16 +80,27 @@ core::Status WriteReports(const std::string& run_dir, const std::string& report_
   return w;
 }
 
+// The run's date and shard, in its report.
+void AddRunParameters(const CommonOptions& common, nlohmann::json* report) {
+  if (!common.date.empty()) (*report)["run_date"] = common.date;
+  if (common.shard.sharded()) (*report)["shard"] = {{"index", common.shard.index}, {"count", common.shard.count}};
+}
+
+// The store's record of the run's shard.
+core::RunShard StoredShard(const Shard& shard) {
+  return shard.sharded() ? core::RunShard{shard.index, shard.count} : core::RunShard{};
+}
+
 // The report of a run that ended before it ran, as the run store records it.
 nlohmann::json FailedBeforeStart(const std::string& run_id, const std::string& pipeline, const std::string& file,
-                                 const std::string& config_hash, const std::string& run_date, const std::string& code,
+                                 const std::string& config_hash, const CommonOptions& common, const std::string& code,
                                  const std::string& message) {
   const std::string now = core::NowIso();
   nlohmann::json failed = {{"run_id", run_id}, {"pipeline", pipeline}, {"file", file},
                            {"config_hash", config_hash}, {"status", "failed"}, {"started", now},
                            {"ended", now}, {"duration_seconds", 0.0},
                            {"error", {{"code", code}, {"message", message}}}};
-  if (!run_date.empty()) failed["run_date"] = run_date;
+  AddRunParameters(common, &failed);
   return failed;
 }
 
@@ -105,17 +116,18 @@ void RecordPlanFailure(const std::string& store_path, const std::string& file, c
                                    : std::filesystem::path(file).stem().string();
   auto store = core::RunStore::Open(store_path);
   core::Status st = store.ok() ? (*store)->BeginRun(run_id, pipeline, file, "", core::NowIso(),
-                                                    {core::CurrentProcess(), ""}, common.date)
+                                                    {core::CurrentProcess(), ""}, common.date, StoredShard(common.shard))
                                : store.status();
   if (st.ok())
-    st = (*store)->EndRun(FailedBeforeStart(run_id, pipeline, file, "", common.date,
+    st = (*store)->EndRun(FailedBeforeStart(run_id, pipeline, file, "", common,
                                             interrupted ? "CANCELLED" : "INVALID_ARGUMENT", errors.substr(0, 4000)));
   if (!st.ok()) LOG(WARNING) << "run " << run_id << " is not recorded in the run store: " << st.message();
 }
 
 // `--from D1 --to D2`: each date in a child process of its own (backfill.h).
-int Backfill(const Args& args, const std::string& date, const std::string& from, const std::string& to,
+int Backfill(const Args& args, const CommonOptions& common, const std::string& from, const std::string& to,
              bool keep_going, const po::variables_map& vm) {
+  const std::string& date = common.date;
   auto usage = [](const std::string& why) {
     std::cerr << "trestle: " << why << "\n";
     return kExitUsage;
@@ -130,16 +142,28 @@ int Backfill(const Args& args, const std::string& date, const std::string& from,
   if (!b.ok()) return usage(b.status().message());
   auto dates = DatesBetween(*a, *b);
   if (!dates.ok()) return usage(dates.status().message());
+  // Each date's run is given --shard as it is; a bad one is this command's usage error,
+  // not every date's.
+  if (common.shard_given) {
+    auto shard = ParseShard(common.shard_text, "--shard");
+    if (!shard.ok()) return usage(shard.status().message());
+  }
   return RunBackfill({WithoutBackfillArgs(args), std::move(dates).value(), keep_going});
 }
 
-// One run per pipeline and date at a time (on this state directory): a second
-// scheduler starting the same date gets exit 75 and retries later.
-int ClaimDate(const std::string& state_dir, const std::string& pipeline, const std::string& date,
+// One run per pipeline, date and shard at a time (on this state directory): a second
+// scheduler starting the same date (and shard) gets exit 75 and retries later, while the
+// shards of one date run side by side.
+int ClaimDate(const std::string& state_dir, const std::string& pipeline, const std::string& date, const Shard& shard,
               const std::string& run_id, std::unique_ptr<FileLock>* lock) {
   std::string name;
   for (char c : pipeline) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '_';
-  const std::string path = (std::filesystem::path(state_dir) / "locks" / (name + "@" + date + ".lock")).string();
+  // An unsharded run keeps the lock name of the versions before shards.
+  const std::string suffix = shard.sharded()
+                                 ? ".shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count)
+                                 : std::string();
+  const std::string path =
+      (std::filesystem::path(state_dir) / "locks" / (name + "@" + date + suffix + ".lock")).string();
   auto attempt = FileLock::TryAcquire(path, "run " + run_id + ", pid " + std::to_string(::getpid()) + "\n");
   if (!attempt.ok()) {
     std::cerr << "trestle: " << attempt.status().message() << "\n";
@@ -147,6 +171,7 @@ int ClaimDate(const std::string& state_dir, const std::string& pipeline, const s
   }
   if (!attempt->lock) {
     std::cerr << "trestle: pipeline \"" << pipeline << "\" is already running for " << date
+              << (shard.sharded() ? " shard " + shard.Text() : std::string())
               << (attempt->holder.empty() ? std::string() : " (" + attempt->holder + ")") << " (lock " << path
               << "); not starting a second run; retry later\n";
     return kExitLocked;
@@ -206,13 +231,13 @@ int RunOrServe(const Args& args, bool serving) {
                  help))
     return kExitUsage;
   if (help) return kExitOk;
-  if (serving && (!from_date.empty() || !to_date.empty() || keep_going)) {
-    std::cerr << "trestle: serve answers requests; --from/--to/--keep-going are for batch runs\n";
+  if (serving && (!from_date.empty() || !to_date.empty() || keep_going || common.shard_given)) {
+    std::cerr << "trestle: serve answers requests; --from/--to/--keep-going and --shard are for batch runs\n";
     return kExitUsage;
   }
   if (!from_date.empty() || !to_date.empty() || keep_going)
-    return Backfill(args, common.date, from_date, to_date, keep_going, vm);
-  if (!common.ResolveDate(std::cerr)) return kExitUsage;
+    return Backfill(args, common, from_date, to_date, keep_going, vm);
+  if (!common.ResolveRunVariables(std::cerr)) return kExitUsage;
   std::optional<core::AdminAddress> admin;
   if (vm.count("admin-addr")) {
     if (no_admin) {
@@ -272,6 +297,14 @@ int RunOrServe(const Args& args, bool serving) {
   config::Pipeline written;
   std::ostringstream plan_errors;
   std::unique_ptr<core::Plan> plan = PlanOrReport(file, common, registry, plan_errors, &written, &control, host_files);
+  if (plan) {
+    // N shards that each read all of the input would publish every row N times.
+    core::Status sharded = CheckShardedSources(file, common, registry, plan->pipeline);
+    if (!sharded.ok()) {
+      plan_errors << file << ": " << sharded.message() << "\n1 error in " << file << "\n";
+      plan.reset();
+    }
+  }
   std::unique_ptr<ServeSession> serve;
   if (plan && serving) {
     serve = std::make_unique<ServeSession>(serve_flags, written.serve());
@@ -293,7 +326,7 @@ int RunOrServe(const Args& args, bool serving) {
 
   std::unique_ptr<FileLock> date_lock;
   if (!common.date.empty()) {
-    int code = ClaimDate(state_dir, plan->pipeline, common.date, run_id, &date_lock);
+    int code = ClaimDate(state_dir, plan->pipeline, common.date, common.shard, run_id, &date_lock);
     if (code != kExitOk) return code;
   }
   auto run_dir_lock = RunDirLock::Claim(run_dir, run_id);
@@ -314,7 +347,7 @@ int RunOrServe(const Args& args, bool serving) {
     if (opened.ok()) ReconcileAbandonedRuns(**opened);
     core::Status begun = opened.ok() ? (*opened)->BeginRun(run_id, plan->pipeline, plan->file, plan->config_hash,
                                                             core::NowIso(), {core::CurrentProcess(), run_dir_abs},
-                                                            common.date)
+                                                            common.date, StoredShard(common.shard))
                                      : opened.status();
     if (begun.ok()) store = std::move(*opened);
     else LOG(WARNING) << "run " << run_id << " is not recorded in the run store: " << begun.message();
@@ -332,7 +365,7 @@ int RunOrServe(const Args& args, bool serving) {
     if (!started.ok()) {
       std::cerr << "trestle: " << started.message() << " (choose another with --admin-addr HOST:PORT, or --no-admin)\n";
       if (store) {  // the run was recorded as begun: record why it ended before it ran
-        nlohmann::json failed = FailedBeforeStart(run_id, plan->pipeline, plan->file, plan->config_hash, common.date,
+        nlohmann::json failed = FailedBeforeStart(run_id, plan->pipeline, plan->file, plan->config_hash, common,
                                                   "UNAVAILABLE", started.message());
         if (core::Status st = store->EndRun(failed); !st.ok()) LOG(WARNING) << "run store: " << st.message();
       }
@@ -347,14 +380,16 @@ int RunOrServe(const Args& args, bool serving) {
     if (!st.ok()) {
       std::cerr << "trestle: " << st.message() << " (choose another with --listen HOST:PORT)\n";
       if (store) {
-        nlohmann::json failed = FailedBeforeStart(run_id, plan->pipeline, plan->file, plan->config_hash, common.date,
+        nlohmann::json failed = FailedBeforeStart(run_id, plan->pipeline, plan->file, plan->config_hash, common,
                                                   "UNAVAILABLE", st.message());
         if (core::Status e = store->EndRun(failed); !e.ok()) LOG(WARNING) << "run store: " << e.message();
       }
       return kExitRunFailed;
     }
   }
-  LOG(INFO) << "run " << run_id << " of pipeline \"" << plan->pipeline << "\" started; run directory " << run_dir;
+  LOG(INFO) << "run " << run_id << " of pipeline \"" << plan->pipeline << "\""
+            << (common.shard.sharded() ? " (shard " + common.shard.Text() + ")" : std::string())
+            << " started; run directory " << run_dir;
   core::Status status;
   {
     ProgressDisplay progress(&runner);
@@ -366,7 +401,7 @@ int RunOrServe(const Args& args, bool serving) {
   if (serve) serve->Finish();
 
   nlohmann::json report = core::BuildRunReport(*plan, runner, run_id, status);
-  if (!common.date.empty()) report["run_date"] = common.date;
+  AddRunParameters(common, &report);
   core::Status w = WriteReports(run_dir, report_path, status, &report);
   if (store) {
     if (core::Status st = store->EndRun(report); !st.ok()) LOG(WARNING) << "run store: " << st.message();

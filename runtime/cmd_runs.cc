@@ -2,6 +2,8 @@
 // trestle runs --pipeline P --from D1 --to D2: each date's latest run, or "missing"
 #include <iostream>
 #include <map>
+#include <set>
+#include <utility>
 
 #include "commands.h"
 #include "common_options.h"
@@ -15,8 +17,19 @@ namespace trestle::cli {
 
 namespace {
 
+nlohmann::json ShardJson(const core::RunShard& shard) {
+  if (!shard.sharded()) return nullptr;
+  return {{"index", shard.index}, {"count", shard.count}};
+}
+
+std::string ShardText(const core::RunShard& shard) {
+  return shard.sharded() ? std::to_string(shard.index) + "/" + std::to_string(shard.count) : "-";
+}
+
 // One line per date of [from, to]: the latest run for it, how many runs it had, or
-// "missing" when none.
+// "missing" when none. A date run in shards has one line per shard instead: for each
+// shard count its runs used, every shard of it, "missing" for those that never ran, so
+// that the one failed or lost shard of a date stands out.
 int PrintDates(core::RunStore& store, const std::string& pipeline, const std::string& from, const std::string& to,
                const std::string& format) {
   auto a = ParseRunDate(from, "--from");
@@ -39,32 +52,61 @@ int PrintDates(core::RunStore& store, const std::string& pipeline, const std::st
     const core::StoredRun* latest = nullptr;  // runs come newest first
     int attempts = 0;
   };
-  std::map<std::string, Seen> by_date;
+  // Per date, per (count, index): unsharded runs are (0, 0) and come first.
+  using ShardKey = std::pair<int64_t, int64_t>;
+  std::map<std::string, std::map<ShardKey, Seen>> by_date;
+  bool any_sharded = false;
   for (const auto& r : *runs) {
-    Seen& s = by_date[r.run_date];
+    Seen& s = by_date[r.run_date][{r.shard.count, r.shard.index}];
     if (s.latest == nullptr) s.latest = &r;
     ++s.attempts;
+    any_sharded |= r.shard.sharded();
   }
   nlohmann::json out = nlohmann::json::array();
-  TextTable table({"DATE", "STATUS", "RUNS", "LATEST RUN", "STARTED (UTC)", "WRITTEN", "ERROR"});
+  // The SHARD column only when some run of the range was sharded.
+  auto row = [&](const std::string& date, const std::string& shard, std::initializer_list<std::string> rest) {
+    std::vector<std::string> cells{date};
+    if (any_sharded) cells.push_back(shard);
+    cells.insert(cells.end(), rest);
+    return cells;
+  };
+  TextTable table(row("DATE", "SHARD", {"STATUS", "RUNS", "LATEST RUN", "STARTED (UTC)", "WRITTEN", "ERROR"}));
+  auto add = [&](const std::string& date, const std::string& shard, std::initializer_list<std::string> rest) {
+    table.Add(row(date, shard, rest));
+  };
   for (const RunDate& d : *dates) {
     const std::string date = d.Text();
     auto it = by_date.find(date);
     if (it == by_date.end()) {
-      out.push_back({{"date", date}, {"status", "missing"}, {"runs", 0}});
-      table.Add({date, "missing", "0", "", "", "", ""});
+      out.push_back({{"date", date}, {"shard", nullptr}, {"status", "missing"}, {"runs", 0}});
+      add(date, "-", {"missing", "0", "", "", "", ""});
       continue;
     }
-    const core::StoredRun& r = *it->second.latest;
-    out.push_back({{"date", date},
-                   {"status", r.status},
-                   {"runs", it->second.attempts},
-                   {"run_id", r.run_id},
-                   {"started", r.started},
-                   {"rows_written", r.rows_written},
-                   {"error", r.error.empty() ? nlohmann::json() : nlohmann::json(r.error)}});
-    table.Add({date, r.status, std::to_string(it->second.attempts), r.run_id, TrimIsoSeconds(r.started),
-               std::to_string(r.rows_written), r.error.substr(0, 80)});
+    std::map<ShardKey, Seen>& seen = it->second;
+    std::set<int64_t> counts;
+    for (const auto& entry : seen) counts.insert(entry.first.first);
+    for (int64_t n : counts)
+      for (int64_t i = 0; n > 1 && i < n; ++i) seen.try_emplace({n, i});  // the shards that never ran
+    for (const auto& [key, s] : seen) {
+      const core::RunShard shard{key.second, key.first};
+      if (s.latest == nullptr) {
+        out.push_back({{"date", date}, {"shard", ShardJson(shard)}, {"status", "missing"}, {"runs", 0}});
+        add(date, ShardText(shard), {"missing", "0", "", "", "", ""});
+        continue;
+      }
+      const core::StoredRun& r = *s.latest;
+      out.push_back({{"date", date},
+                     {"shard", ShardJson(shard)},
+                     {"status", r.status},
+                     {"runs", s.attempts},
+                     {"run_id", r.run_id},
+                     {"started", r.started},
+                     {"rows_written", r.rows_written},
+                     {"error", r.error.empty() ? nlohmann::json() : nlohmann::json(r.error)}});
+      add(date, ShardText(shard),
+          {r.status, std::to_string(s.attempts), r.run_id, TrimIsoSeconds(r.started), std::to_string(r.rows_written),
+           r.error.substr(0, 80)});
+    }
   }
   if (format == "json") std::cout << out.dump(2) << "\n";
   else table.Print(std::cout);
@@ -135,6 +177,7 @@ int RunsCommand(const Args& args) {
                      {"config_hash", r.config_hash},
                      {"status", r.status},
                      {"run_date", r.run_date.empty() ? nlohmann::json() : nlohmann::json(r.run_date)},
+                     {"shard", ShardJson(r.shard)},
                      {"error", r.error.empty() ? nlohmann::json() : nlohmann::json(r.error)},
                      {"started", r.started},
                      {"ended", r.ended.empty() ? nlohmann::json() : nlohmann::json(r.ended)},
@@ -148,11 +191,22 @@ int RunsCommand(const Args& args) {
     return kExitOk;
   }
 
-  TextTable table({"RUN", "PIPELINE", "DATE", "STATUS", "STARTED (UTC)", "DURATION", "READ", "WRITTEN", "FINDINGS"});
+  // The SHARD column only when some listed run was sharded: most stores have none.
+  bool any_sharded = false;
+  for (const auto& r : *runs) any_sharded |= r.shard.sharded();
+  auto row = [&](std::initializer_list<std::string> first, const std::string& shard,
+                 std::initializer_list<std::string> rest) {
+    std::vector<std::string> cells(first);
+    if (any_sharded) cells.push_back(shard);
+    cells.insert(cells.end(), rest);
+    return cells;
+  };
+  TextTable table(row({"RUN", "PIPELINE", "DATE"}, "SHARD",
+                      {"STATUS", "STARTED (UTC)", "DURATION", "READ", "WRITTEN", "FINDINGS"}));
   for (const auto& r : *runs)
-    table.Add({r.run_id, r.pipeline, r.run_date.empty() ? "-" : r.run_date, r.status, TrimIsoSeconds(r.started),
-               DurationText(r.duration_seconds),
-               std::to_string(r.rows_read), std::to_string(r.rows_written), std::to_string(r.findings)});
+    table.Add(row({r.run_id, r.pipeline, r.run_date.empty() ? "-" : r.run_date}, ShardText(r.shard),
+                  {r.status, TrimIsoSeconds(r.started), DurationText(r.duration_seconds), std::to_string(r.rows_read),
+                   std::to_string(r.rows_written), std::to_string(r.findings)}));
   if (table.size() == 0) {
     std::cout << "no runs" << (pipeline.empty() ? "" : " of pipeline \"" + pipeline + "\"") << " in "
               << store->path() << "\n";

@@ -26,7 +26,7 @@ int ValidateCommand(const Args& args) {
   bool help = false;
   if (!ParseArgs(args, desc, pos, vm, "usage: trestle validate FILE [options]", help)) return kExitUsage;
   if (help) return kExitOk;
-  if (!common.ResolveDate(std::cerr)) return kExitUsage;
+  if (!common.ResolveRunVariables(std::cerr)) return kExitUsage;
   // Operators that reach a server at open() (databases) skip it and trust the schema
   // the pipeline declares (documented in docs/plugin-guide.md).
   if (offline) ::setenv("TRESTLE_OFFLINE", "1", 1);
@@ -34,10 +34,15 @@ int ValidateCommand(const Args& args) {
   core::PluginRegistry registry = common.LoadRegistry();
   std::unique_ptr<core::Plan> plan = PlanOrReport(file, common, registry, std::cerr);
   if (!plan) return kExitInvalidPipeline;
+  if (core::Status sharded = CheckShardedSources(file, common, registry, plan->pipeline); !sharded.ok()) {
+    std::cerr << file << ": " << sharded.message() << "\n1 error in " << file << "\n";
+    return kExitInvalidPipeline;
+  }
   size_t edges = 0;
   for (const auto& n : plan->nodes) edges += n->inputs.size();
   std::cout << file << ": valid (pipeline \"" << plan->pipeline << "\", " << plan->nodes.size() << " nodes, "
-            << edges << " edges)\n";
+            << edges << " edges" << (common.shard.sharded() ? ", shard " + common.shard.Text() : std::string())
+            << ")\n";
   return kExitOk;
 }
 

@@ -4,8 +4,10 @@
 #include <iostream>
 
 #include <gflags/gflags.h>
+#include <google/protobuf/util/message_differencer.h>
 
 #include "common/output_file.h"
+#include "config/loader.h"
 #include "config/settings.h"
 #include "graph/planner.h"
 #include "open_watchdog.h"
@@ -30,7 +32,10 @@ void CommonOptions::AddPipelineOptions(po::options_description& d) {
                   "override an option: NODE.OPTION=VALUE (repeatable; VALUE is YAML, e.g. [a,b])")(
       "date", po::value(&date),
       "the date the run is for, YYYY-MM-DD: defines ${RUN_DATE}, ${RUN_DATE_NODASH}, ${RUN_DATE_PREV}, "
-      "${RUN_DATE_NEXT}, ${RUN_YEAR}, ${RUN_MONTH} and ${RUN_DAY} for the pipeline file");
+      "${RUN_DATE_NEXT}, ${RUN_YEAR}, ${RUN_MONTH} and ${RUN_DAY} for the pipeline file")(
+      "shard", po::value(&shard_text)->notifier([this](const std::string&) { shard_given = true; }),
+      "this process's share of the input, INDEX/COUNT (0 <= INDEX < COUNT, e.g. 1/3): defines ${SHARD_INDEX} and "
+      "${SHARD_COUNT} for the pipeline file (0 and 1 without it); default: the environment's TRESTLE_SHARD");
 }
 
 core::Getenv CommonOptions::Environment() const {
@@ -40,15 +45,31 @@ core::Getenv CommonOptions::Environment() const {
   };
 }
 
-bool CommonOptions::ResolveDate(std::ostream& err) {
-  if (date.empty()) return true;
-  auto parsed = ParseRunDate(date, "--date");
-  if (!parsed.ok()) {
-    err << "trestle: " << parsed.status().message() << "\n";
-    return false;
+bool CommonOptions::ResolveRunVariables(std::ostream& err) {
+  if (!date.empty()) {
+    auto parsed = ParseRunDate(date, "--date");
+    if (!parsed.ok()) {
+      err << "trestle: " << parsed.status().message() << "\n";
+      return false;
+    }
+    for (auto& [k, v] : RunDateVariables(*parsed)) variables[k] = v;
+    date = parsed->Text();
   }
-  for (auto& [k, v] : RunDateVariables(*parsed)) variables[k] = v;
-  date = parsed->Text();
+  // --shard wins over the environment, so that a command line is what it says.
+  const char* env = std::getenv("TRESTLE_SHARD");
+  const bool from_flag = shard_given;
+  const std::string text = from_flag ? shard_text : env != nullptr ? env : "";
+  if (from_flag || !text.empty()) {
+    auto parsed = ParseShard(text, from_flag ? "--shard" : "TRESTLE_SHARD");
+    if (!parsed.ok()) {
+      err << "trestle: " << parsed.status().message() << "\n";
+      return false;
+    }
+    shard = *parsed;
+  }
+  for (auto& [k, v] : ShardVariables(shard)) variables[k] = v;
+  if (shard.sharded()) ::setenv("TRESTLE_SHARD", shard.Text().c_str(), 1);
+  else ::unsetenv("TRESTLE_SHARD");
   return true;
 }
 
@@ -100,6 +121,42 @@ std::unique_ptr<core::Plan> PlanOrReport(const std::string& file, const CommonOp
   }
   err << diags.ToString() << diags.size() << " error" << (diags.size() == 1 ? "" : "s") << " in " << file << "\n";
   return nullptr;
+}
+
+core::Status CheckShardedSources(const std::string& file, const CommonOptions& common,
+                                 const core::PluginRegistry& registry, const std::string& pipeline) {
+  if (!common.shard.sharded()) return core::Status::Ok();
+  // The file as this shard reads it, and as the next shard would: a source whose
+  // options differ between the two reads a share.
+  auto load = [&](int index) {
+    CommonOptions as = common;
+    as.variables["SHARD_INDEX"] = std::to_string(index);
+    core::LoadOptions lo;
+    lo.overrides = common.overrides;
+    lo.getenv = as.Environment();
+    return core::LoadPipelineFile(file, lo, nullptr);
+  };
+  auto mine = load(common.shard.index);
+  auto other = load((common.shard.index + 1) % common.shard.count);
+  if (!mine.ok() || !other.ok() || mine->pipeline.nodes_size() != other->pipeline.nodes_size())
+    return core::Status::Ok();
+  std::string sources;
+  for (int i = 0; i < mine->pipeline.nodes_size(); ++i) {
+    const config::Node& node = mine->pipeline.nodes(i);
+    const core::OperatorInfo* op = registry.Find(node.type());
+    if (op == nullptr || op->role != core::Role::kSource) continue;
+    if (!google::protobuf::util::MessageDifferencer::Equals(node.options(), other->pipeline.nodes(i).options()))
+      return core::Status::Ok();
+    sources += (sources.empty() ? "\"" : ", \"") + node.name() + "\"";
+  }
+  const std::string n = std::to_string(common.shard.count);
+  return core::InvalidArgument(
+      "--shard " + common.shard.Text() + ": no source of pipeline \"" + pipeline + "\" is sharded (" +
+      (sources.empty() ? std::string("it has no source") : "sources: " + sources) +
+      "); every shard would read all of its input and the output would hold each row " + n +
+      " times. Choose each shard's share in a source's options with ${SHARD_INDEX} and ${SHARD_COUNT}: "
+      "shard_index/shard_count of csv_source and jsonl_source, or a WHERE clause of a database source's query "
+      "with params (docs/scheduling.md, \"Sharded batch runs\")");
 }
 
 core::Status CheckCommandOutput(const std::string& path, const std::string& option, const std::string& state_dir) {

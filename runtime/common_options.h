@@ -16,6 +16,7 @@
 #include "graph/plan_control.h"
 #include "graph/planner.h"
 #include "plugin/registry.h"
+#include "shard.h"
 
 namespace trestle::cli {
 
@@ -24,17 +25,26 @@ struct CommonOptions {
   bool allow_insecure_plugins = false;
   std::vector<std::string> overrides;
   std::string date;  ///< --date, as given
+  std::string shard_text;    ///< --shard, as given
+  bool shard_given = false;  ///< --shard was given (also as --shard= with no value)
+  /// The shard this run is (--shard, else TRESTLE_SHARD, else 0/1); set by
+  /// ResolveRunVariables().
+  Shard shard;
   /// Variables for ${...} in the pipeline file that come before the environment's
-  /// (the run date's, run_date.h); filled by ResolveDate().
+  /// (the run date's, run_date.h, and the shard's, shard.h); filled by
+  /// ResolveRunVariables().
   std::map<std::string, std::string> variables;
 
   /// Adds --plugin-path and --allow-insecure-plugins.
   void AddPluginOptions(boost::program_options::options_description& d);
-  /// Adds --set and --date.
+  /// Adds --set, --date and --shard.
   void AddPipelineOptions(boost::program_options::options_description& d);
-  /// Checks --date and defines its variables. Prints the problem and returns false for
-  /// a date that is not one.
-  bool ResolveDate(std::ostream& err);
+  /// Checks --date and --shard (or TRESTLE_SHARD when --shard is not given) and defines
+  /// their variables. Prints the problem and returns false for a date or shard that is
+  /// not one. A sharded run (N > 1) also sets TRESTLE_SHARD=I/N in this process's
+  /// environment, where operators that cannot see the run otherwise read it (the
+  /// postgres_sink's lock key).
+  bool ResolveRunVariables(std::ostream& err);
   /// ${...} lookups: `variables` first, then the process environment.
   core::Getenv Environment() const;
   core::PluginRegistry LoadRegistry() const;
@@ -55,6 +65,15 @@ std::unique_ptr<core::Plan> PlanOrReport(const std::string& file, const CommonOp
                                          const core::PluginRegistry& registry, std::ostream& err,
                                          config::Pipeline* pipeline = nullptr, core::PlanControl* control = nullptr,
                                          const std::vector<core::HostFile>& host_files = {});
+
+/// For a sharded run (common.shard.count > 1): whether some source of `file` reads a
+/// share of the input, i.e. has options that differ between this shard and another
+/// (they use ${SHARD_INDEX}). INVALID_ARGUMENT naming the pipeline and its sources when
+/// none does: every shard would read all of its input and the output would be
+/// multiplied. OK for an unsharded run, and when the file does not load (validation
+/// reports that).
+core::Status CheckShardedSources(const std::string& file, const CommonOptions& common,
+                                 const core::PluginRegistry& registry, const std::string& pipeline);
 
 /// Whether a command may write `path` for its option `option` (e.g. "--report"): a
 /// regular file or a new path (core::CheckOutputFile), and not the run store of

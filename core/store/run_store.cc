@@ -109,6 +109,13 @@ CREATE INDEX runs_status ON runs(status);
 ALTER TABLE runs ADD COLUMN run_date TEXT;
 CREATE INDEX runs_pipeline_date ON runs(pipeline, run_date);
 )sql",
+    // 3 -> 4: the shard a run read (`trestle run --shard I/N`), so that the runs of one
+    // date can be told apart by shard; NULL for the runs of earlier versions, which were
+    // all unsharded.
+    R"sql(
+ALTER TABLE runs ADD COLUMN shard_index INTEGER;
+ALTER TABLE runs ADD COLUMN shard_count INTEGER;
+)sql",
 };
 static_assert(std::size(kMigrations) == RunStore::kSchemaVersion);
 
@@ -137,6 +144,12 @@ class Stmt {
   }
   Stmt& Int(int i, int64_t v) {
     sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  /// The shard's index (`count` false) or count, or NULL for an unsharded run.
+  Stmt& ShardOrNull(int i, const RunShard& shard, bool count) {
+    if (!shard.sharded()) sqlite3_bind_null(s_, i);
+    else sqlite3_bind_int64(s_, i, count ? shard.count : shard.index);
     return *this;
   }
   Stmt& Real(int i, double v) {
@@ -357,13 +370,14 @@ Status RunStore::Migrate() {
 
 Status RunStore::BeginRun(const std::string& run_id, const std::string& pipeline, const std::string& file,
                           const std::string& config_hash, const std::string& started, const RunOwner& owner,
-                          const std::string& run_date) {
+                          const std::string& run_date, const RunShard& shard) {
   Status st;
   {
     std::lock_guard<std::mutex> lock(db_mu_);
     st = Transaction([&]() -> Status {
       Stmt s(Prepare("INSERT INTO runs(run_id, pipeline, file, config_hash, started, status, host, pid, "
-                      "process_identity, run_dir, run_date) VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9, ?10)"));
+                      "process_identity, run_dir, run_date, shard_index, shard_count) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
       if (!s.ok()) return Error("cannot prepare the run insert");
       if (!s.Text(1, run_id)
                .Text(2, pipeline)
@@ -375,6 +389,8 @@ Status RunStore::BeginRun(const std::string& run_id, const std::string& pipeline
                .TextOrNull(8, owner.process.identity)
                .TextOrNull(9, owner.run_dir)
                .TextOrNull(10, run_date)
+               .ShardOrNull(11, shard, false)
+               .ShardOrNull(12, shard, true)
                .Run())
         return Error("cannot record run " + run_id);
       return Status::Ok();
@@ -444,20 +460,24 @@ Status RunStore::EndRun(const nlohmann::json& report) {
   std::string started = JStr(report, "started"), ended = JStr(report, "ended");
   if (started.empty()) started = ended;
   double duration = JNum(report, "duration_seconds");
+  const nlohmann::json shard_json = JObj(report, "shard");
+  const RunShard shard{JInt(shard_json, "index"), JInt(shard_json, "count")};
   Status st;
   {
     std::lock_guard<std::mutex> lock(db_mu_);
     st = Transaction([&]() -> Status {
       {
         Stmt s(Prepare("INSERT INTO runs(run_id, pipeline, file, config_hash, started, ended, status, error, "
-                        "duration_seconds, rows_read, rows_written, accounting, report) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+                        "duration_seconds, rows_read, rows_written, accounting, report, run_date, shard_index, "
+                        "shard_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
                         "ON CONFLICT(run_id) DO UPDATE SET pipeline = excluded.pipeline, file = excluded.file, "
                         "config_hash = excluded.config_hash, started = excluded.started, ended = excluded.ended, "
                         "status = excluded.status, error = excluded.error, "
                         "duration_seconds = excluded.duration_seconds, rows_read = excluded.rows_read, "
                         "rows_written = excluded.rows_written, accounting = excluded.accounting, "
-                        "report = excluded.report"));
+                        "report = excluded.report, run_date = COALESCE(runs.run_date, excluded.run_date), "
+                        "shard_index = COALESCE(runs.shard_index, excluded.shard_index), "
+                        "shard_count = COALESCE(runs.shard_count, excluded.shard_count)"));
         if (!s.ok()) return Error("cannot prepare the run update");
         s.Text(1, run_id)
             .Text(2, JStr(report, "pipeline"))
@@ -471,7 +491,10 @@ Status RunStore::EndRun(const nlohmann::json& report) {
             .Int(10, read)
             .Int(11, written)
             .Text(12, acc.dump())
-            .Text(13, report.dump());
+            .Text(13, report.dump())
+            .TextOrNull(14, JStr(report, "run_date"))
+            .ShardOrNull(15, shard, false)
+            .ShardOrNull(16, shard, true);
         if (!s.Run()) return Error("cannot record the end of run " + run_id);
       }
       {
@@ -653,7 +676,7 @@ namespace {
 const char* const kRunColumns =
     "r.run_id, r.pipeline, r.file, r.config_hash, r.started, r.ended, r.status, r.error, r.duration_seconds, "
     "r.rows_read, r.rows_written, (SELECT COUNT(*) FROM windows w WHERE w.run_id = r.run_id), "
-    "(SELECT COUNT(*) FROM findings f WHERE f.run_id = r.run_id), r.run_date";
+    "(SELECT COUNT(*) FROM findings f WHERE f.run_id = r.run_id), r.run_date, r.shard_index, r.shard_count";
 
 StoredRun RunFrom(const Stmt& s) {
   StoredRun r;
@@ -671,6 +694,7 @@ StoredRun RunFrom(const Stmt& s) {
   r.windows = s.I64(11);
   r.findings = s.I64(12);
   r.run_date = s.Str(13);
+  if (!s.Null(15)) r.shard = {s.I64(14), s.I64(15)};
   return r;
 }
 
@@ -708,8 +732,8 @@ Result<StoredRun> RunStore::GetRun(const std::string& run_id) {
   if (rc == SQLITE_DONE) return InvalidArgument("run store " + path_ + ": no run " + run_id);
   if (rc != SQLITE_ROW) return Error("cannot read run " + run_id);
   StoredRun r = RunFrom(s);
-  r.accounting = s.Json(14);
-  r.report = s.Json(15);
+  r.accounting = s.Json(16);
+  r.report = s.Json(17);
   return r;
 }
 

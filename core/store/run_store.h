@@ -42,12 +42,22 @@ struct sqlite3_stmt;
 
 namespace trestle::core {
 
+/// Which share of its input a run read (`trestle run --shard I/N`): shard `index` of
+/// `count`. A count below 2 is an unsharded run (stored as NULL).
+struct RunShard {
+  int64_t index = 0;
+  int64_t count = 0;
+  bool sharded() const { return count > 1; }
+  bool operator==(const RunShard&) const = default;
+};
+
 /// One run as listed by `trestle runs`.
 struct StoredRun {
   std::string run_id, pipeline, file, config_hash;
   std::string started, ended;  ///< ISO-8601 UTC; `ended` empty while running
   std::string status;          ///< running | succeeded | drained | failed
   std::string run_date;        ///< YYYY-MM-DD of `run --date`; empty for an undated run
+  RunShard shard;              ///< of `run --shard I/N`; count 0 for an unsharded run
   std::string error;           ///< "CODE: message" when failed
   double duration_seconds = -1;  ///< -1 while running
   int64_t rows_read = 0;       ///< summed over the sources
@@ -129,7 +139,7 @@ class RunStore final : public EventRecorder {
   /// Records queued and not yet written beyond which new ones are dropped (and counted).
   static constexpr size_t kMaxQueued = 100000;
   /// The schema version this build writes (schema_version.version).
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   /// STATE_DIR/runs.db.
   static std::string DefaultPath(const std::string& state_dir);
@@ -147,7 +157,7 @@ class RunStore final : public EventRecorder {
   /// run that RecordWindow/RecordFinding attach to. `started` is ISO-8601 UTC.
   Status BeginRun(const std::string& run_id, const std::string& pipeline, const std::string& file,
                   const std::string& config_hash, const std::string& started, const RunOwner& owner = {},
-                  const std::string& run_date = "");
+                  const std::string& run_date = "", const RunShard& shard = {});
   /// Runs recorded as running by processes of `host`, oldest first.
   Result<std::vector<RunningRun>> RunningOn(const std::string& host);
   /// Records a run whose process is gone as failed with `error` ("CODE: message"),
@@ -155,8 +165,10 @@ class RunStore final : public EventRecorder {
   Status MarkAbandoned(const std::string& run_id, const std::string& error, const std::string& ended);
   /// Waits for queued windows and findings, then records the end of the run from its
   /// run report (core/exec/run_report.h): status, error, start and end, accounting,
-  /// plugins and models. Inserts the run when BeginRun was not called. Fails when a
-  /// record of this run could not be stored (or was dropped), after storing the rest.
+  /// plugins and models. Inserts the run when BeginRun was not called (with the
+  /// report's "run_date" and "shard", {"index": I, "count": N}, when it has them).
+  /// Fails when a record of this run could not be stored (or was dropped), after
+  /// storing the rest.
   Status EndRun(const nlohmann::json& report);
 
   // EventRecorder: queue and return.

@@ -1,6 +1,8 @@
-// The features plugin: column selection, type casts and the usual feature transforms.
+// The features plugin: column selection, type casts, constant columns and the usual
+// feature transforms.
 #include <trestle/sdk.hpp>
 
+#include "add_columns.hpp"
 #include "cast.hpp"
 #include "filter.hpp"
 #include "impute.hpp"
@@ -8,4 +10,5 @@
 #include "scale.hpp"
 #include "select.hpp"
 
-TRESTLE_PLUGIN("features", "1.0.0", features::Select, features::Cast, features::Impute, features::Scale, features::OneHot, features::Filter)
+TRESTLE_PLUGIN("features", "1.0.0", features::Select, features::Cast, features::Impute, features::Scale, features::OneHot, features::Filter,
+                features::AddColumns)

@@ -45,7 +45,8 @@ trestle::OperatorSpec CsvSource::spec() {
                                "timestamp when all its sampled values are, or when at most 1% of them are not and "
                                "at least 99 are (then a warning names the column and the first such value); else "
                                "utf8. Malformed lines and values that do not parse as their column's type are "
-                               "dead-lettered with file:line and a reason; reading goes on.")
+                               "dead-lettered with file:line and a reason; reading goes on. With shard_count > 1 "
+                               "(a sharded run) it keeps only the records of shard shard_index.")
       .param<std::string>("path", "CSV file to read").required().input_path()
       .param<std::string>("delimiter", "field separator: one character (\"\\t\" for tab)", std::string(","))
       .param<bool>("header",
@@ -60,6 +61,10 @@ trestle::OperatorSpec CsvSource::spec() {
       .param<trestle::StringList>("null_values",
                                   "values read as null (a quoted value in a utf8 column is never null)",
                                   trestle::StringList{"", "NA", "null"})
+      .param<int64_t>("shard_index", kShardIndexDoc, int64_t{0})
+      .min(0)
+      .param<int64_t>("shard_count", kShardCountDoc, int64_t{1})
+      .min(1)
       .output_doc("the file's columns, typed as declared or inferred; every column nullable")
       .serial();
 }
@@ -71,6 +76,7 @@ CsvSource::CsvSource(const trestle::Options& o)
       infer_rows_(o.get_or<int64_t>("infer_rows", 1000)),
       null_values_(o.get_or<trestle::StringList>("null_values", {"", "NA", "null"})),
       declared_(parse_schema_option(o)),
+      shard_(RecordShard::from_options(o)),
       reader_(delimiter_) {
   if (path_.empty()) throw trestle::InvalidArgument("option \"path\" must not be empty");
   if (infer_rows_ < 1) throw trestle::InvalidArgument("option \"infer_rows\" must be at least 1");
@@ -86,6 +92,7 @@ trestle::Schema CsvSource::open() {
   pending_rows_ = 0;
   blank_lines_reported_ = 0;
   warnings_.clear();
+  shard_.rewind();
 
   // Without a header the first record is data: remember where it starts.
   if (!header_) reader_.set_mark();
@@ -251,10 +258,16 @@ std::optional<trestle::Batch> CsvSource::next(int64_t max_rows, trestle::Context
   if (pending_rows_ == 0)
     for (auto& b : builders_) b.reserve(rows_to_reserve(limit, builders_.size()));
   std::string reason;
+  int64_t other_shards = 0;
   while (!done_ && pending_rows_ < limit) {
     if (!reader_.next(&rec_)) {
       done_ = true;
       break;
+    }
+    // Before anything else: a malformed record is dead-lettered by its own shard alone.
+    if (!shard_.keep_next()) {
+      ++other_shards;
+      continue;
     }
     if (rec_.error != nullptr) {
       ctx.reject_record(std::string(rec_.raw), location(rec_.line), rec_.error);
@@ -277,6 +290,7 @@ std::optional<trestle::Batch> CsvSource::next(int64_t max_rows, trestle::Context
     ctx.count("blank_lines", static_cast<double>(reader_.blank_lines() - blank_lines_reported_));
     blank_lines_reported_ = reader_.blank_lines();
   }
+  if (other_shards > 0) ctx.count("other_shards_records", static_cast<double>(other_shards));
   if (pending_rows_ == 0) return std::nullopt;
   std::vector<trestle::Column> cols;
   cols.reserve(ncols);

@@ -15,6 +15,7 @@
 #include <trestle/sdk.hpp>
 
 #include "csv_reader.h"
+#include "shard_option.h"
 
 namespace trestle_io {
 
@@ -53,6 +54,7 @@ class CsvSource final : public trestle::DataSource {
   uint64_t null_lengths_ = 0;  // bit n set: some null value has n bytes (n < 64)
   bool long_null_value_ = false;  // some null value has 64 bytes or more
   std::map<std::string, trestle::Type> declared_;
+  RecordShard shard_;
 
   CsvReader reader_{','};
   CsvRecord rec_;

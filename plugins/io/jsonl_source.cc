@@ -386,13 +386,18 @@ trestle::OperatorSpec JsonlSource::spec() {
                                "are not and at least 99 are (then a warning names the column and the first such "
                                "value); else utf8. Lines that are not valid JSON objects or hold a wrongly typed "
                                "value are dead-lettered with file:line and a reason; fields outside the schema are "
-                               "ignored and counted.")
+                               "ignored and counted. With shard_count > 1 (a sharded run) it keeps only the "
+                               "lines of shard shard_index.")
       .param<std::string>("path", "JSONL file to read").required().input_path()
       .param<trestle::StringMap>("schema",
                                  "column -> type (bool, int32, int64, float32, float64, utf8, timestamp); when "
                                  "given, exactly these columns, in name order")
       .param<int64_t>("infer_rows", "lines sampled at open() to infer the schema when none is declared",
                       int64_t{1000})
+      .min(1)
+      .param<int64_t>("shard_index", kShardIndexDoc, int64_t{0})
+      .min(0)
+      .param<int64_t>("shard_count", kShardCountDoc, int64_t{1})
       .min(1)
       .output_doc("the declared columns, or the keys of the sampled lines in order of first appearance; every "
                   "column nullable")
@@ -402,7 +407,8 @@ trestle::OperatorSpec JsonlSource::spec() {
 JsonlSource::JsonlSource(const trestle::Options& o)
     : path_(o.get<std::string>("path")),
       infer_rows_(o.get_or<int64_t>("infer_rows", 1000)),
-      declared_(parse_schema_option(o)) {
+      declared_(parse_schema_option(o)),
+      shard_(RecordShard::from_options(o)) {
   if (path_.empty()) throw trestle::InvalidArgument("option \"path\" must not be empty");
   if (infer_rows_ < 1) throw trestle::InvalidArgument("option \"infer_rows\" must be at least 1");
 }
@@ -465,6 +471,7 @@ trestle::Schema JsonlSource::open() {
   done_ = false;
   pending_rows_ = 0;
   warnings_.clear();
+  shard_.rewind();
   if (declared_.empty()) {
     reader_.set_mark();
     trestle::Schema s = infer_schema();
@@ -496,7 +503,7 @@ std::optional<trestle::Batch> JsonlSource::next(int64_t max_rows, trestle::Conte
   JsonRowHandler& h = *handler_;
   const auto& cells = h.cells();
   const auto& types = h.types();
-  int64_t unknown = 0, blank_lines = 0;
+  int64_t unknown = 0, blank_lines = 0, other_shards = 0;
   Line line;
   while (!done_ && pending_rows_ < limit) {
     if (!reader_.next(&line)) {
@@ -505,6 +512,11 @@ std::optional<trestle::Batch> JsonlSource::next(int64_t max_rows, trestle::Conte
     }
     if (blank(line.text)) {
       ++blank_lines;
+      continue;
+    }
+    // Before anything else: a bad line is dead-lettered by its own shard alone.
+    if (!shard_.keep_next()) {
+      ++other_shards;
       continue;
     }
     if (line.too_long) {
@@ -540,6 +552,7 @@ std::optional<trestle::Batch> JsonlSource::next(int64_t max_rows, trestle::Conte
   }
   if (unknown > 0) ctx.count("unknown_fields", static_cast<double>(unknown));
   if (blank_lines > 0) ctx.count("blank_lines", static_cast<double>(blank_lines));
+  if (other_shards > 0) ctx.count("other_shards_records", static_cast<double>(other_shards));
   ctx.progress(static_cast<double>(reader_.offset()), static_cast<double>(reader_.file_size()));
   if (pending_rows_ == 0) return std::nullopt;
   std::vector<trestle::Column> cols;

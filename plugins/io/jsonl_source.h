@@ -15,6 +15,7 @@
 #include <trestle/sdk.hpp>
 
 #include "line_reader.h"
+#include "shard_option.h"
 
 namespace trestle_io {
 
@@ -41,6 +42,7 @@ class JsonlSource final : public trestle::DataSource {
   std::string path_;
   int64_t infer_rows_ = 1000;
   std::map<std::string, trestle::Type> declared_;
+  RecordShard shard_;
 
   LineReader reader_;
   trestle::Schema schema_;

@@ -77,7 +77,10 @@ trestle::OperatorSpec PostgresSink::spec() {
       .param<std::string>("lock_key",
                           "key of the session advisory lock (pg_try_advisory_lock(hashtext(lock_key))) held from the "
                           "start of staging to the end of the load; e.g. \"scores-${RUN_DATE}\"; empty = the table "
-                          "option. Another session holding it fails the load with UNAVAILABLE naming the key",
+                          "option. In a sharded run (trestle run --shard I/N, N > 1) the key is lock_key followed by "
+                          "\" shard I/N\", so that the shards of one date load side by side while one shard never "
+                          "loads twice at once. Another session holding it fails the load with UNAVAILABLE naming "
+                          "the key",
                           std::string(""))
       .param<double>("lock_wait_s", "wait this long for the advisory lock before failing (0 = do not wait)", 0.0)
       .min(0)
@@ -104,6 +107,10 @@ PostgresSink::PostgresSink(const trestle::Options& o)
       lock_wait_s_(o.get_or<double>("lock_wait_s", 0.0)),
       spool_enabled_(o.get_or<bool>("spool", true)) {
   if (lock_key_.empty()) lock_key_ = o.get<std::string>("table");
+  // The runtime sets TRESTLE_SHARD=I/N for a sharded run only (runtime/common_options.h):
+  // an operator sees no run context through the ABI.
+  if (const char* shard = ::getenv("TRESTLE_SHARD"); shard != nullptr && *shard != '\0')
+    lock_key_ += std::string(" shard ") + shard;
   if (mode_ == "replace_partition" && partition_by_.empty())
     throw trestle::InvalidArgument("mode replace_partition needs option \"partition_by\" (e.g. [run_date])");
   if (mode_ == "upsert" && key_.empty()) throw trestle::InvalidArgument("mode upsert needs option \"key\"");

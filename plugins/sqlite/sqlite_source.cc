@@ -93,7 +93,9 @@ trestle::OperatorSpec SqliteSource::spec() {
           "params",
           "values bound to ?1..?N in order, as many as the query has placeholders. A whole decimal integer "
           "(\"42\", \"-7\") binds as INTEGER, a decimal real (\"0.5\", \"1e3\") as REAL, anything else "
-          "(\"2026-12-01\", \"FR\") as TEXT; \"${RUN_DATE}\" is the usual one",
+          "(\"2026-12-01\", \"FR\") as TEXT; \"${RUN_DATE}\" is the usual one. A sharded run (trestle run "
+          "--shard I/N) selects its share with [\"${SHARD_COUNT}\", \"${SHARD_INDEX}\"] and e.g. "
+          "\"WHERE abs(customer_id) % ?1 = ?2\" (an integer key; SQLite has no hash function for text)",
           trestle::StringList{})
       .param<trestle::StringMap>(
           "schema",

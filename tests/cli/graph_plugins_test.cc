@@ -165,7 +165,7 @@ TEST_F(PluginsTest, ListShowsEveryLibraryWithHashAndOperators) {
        {"csv_source (source)", "jsonl_source (source)", "csv_sink (sink)", "jsonl_sink (sink)", "stdout_sink (sink)"}},
       {"features",
        {"select (transform)", "cast (transform)", "impute (transform)", "scale (transform)", "one_hot (transform)",
-        "filter (transform)"}},
+        "filter (transform)", "add_columns (transform)"}},
       {"linear", {"linear (model)"}},
       {"testkit", {"sequence (source)", "scripted (transform)", "modulo_count (transform)", "fixed_monitor (monitor)"}},
       {"sqlite", {"sqlite_source (source)", "sqlite_sink (sink)"}},

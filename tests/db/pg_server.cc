@@ -1,5 +1,7 @@
 #include "pg_server.h"
 
+#include "../free_port.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -27,21 +29,7 @@ namespace fs = std::filesystem;
 
 std::string PgBinDir() { return "/usr/lib/postgresql/15/bin"; }
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-    port = ntohs(a.sin_port);
-  close(fd);
-  return port;
-}
+int FreePort() { return testing_support::FreeLoopbackPort(); }
 
 std::string SqlResult::Text() const {
   std::string out;

@@ -129,12 +129,14 @@ TEST_F(RunStoreTest, AVersion2StoreGainsRunDatesAndKeepsItsRuns) {
     auto store = OpenOrDie();
     ASSERT_TRUE(store->BeginRun("old", "p", "p.yaml", "h", "2026-12-01T00:00:00Z").ok());
   }
-  // What a store written before run dates looked like.
+  // What a store written before run dates (and shards) looked like.
   Sql("DROP INDEX runs_pipeline_date");
   Sql("ALTER TABLE runs DROP COLUMN run_date");
+  Sql("ALTER TABLE runs DROP COLUMN shard_index");
+  Sql("ALTER TABLE runs DROP COLUMN shard_count");
   Sql("UPDATE schema_version SET version = 2");
   auto store = OpenOrDie();
-  EXPECT_THAT(Sql("SELECT version FROM schema_version"), ElementsAre("3"));
+  EXPECT_THAT(Sql("SELECT version FROM schema_version"), ElementsAre(std::to_string(RunStore::kSchemaVersion)));
   ASSERT_TRUE(store->BeginRun("new", "p", "p.yaml", "h", "2026-12-02T00:00:00Z", {}, "2026-12-02").ok());
   auto runs = store->ListRuns(RunQuery("p", 0));
   ASSERT_TRUE(runs.ok());
@@ -149,6 +151,54 @@ TEST_F(RunStoreTest, AVersion2StoreGainsRunDatesAndKeepsItsRuns) {
   ASSERT_TRUE(only.ok());
   ASSERT_EQ(only->size(), 1u);
   EXPECT_EQ((*only)[0].run_id, "new");
+}
+
+TEST_F(RunStoreTest, AVersion3StoreGainsShardsAndKeepsItsRuns) {
+  {
+    auto store = OpenOrDie();
+    ASSERT_TRUE(store->BeginRun("old", "p", "p.yaml", "h", "2026-12-01T00:00:00Z", {}, "2026-12-01").ok());
+  }
+  // What a store written before shards looked like.
+  Sql("ALTER TABLE runs DROP COLUMN shard_index");
+  Sql("ALTER TABLE runs DROP COLUMN shard_count");
+  Sql("UPDATE schema_version SET version = 3");
+  auto store = OpenOrDie();
+  EXPECT_THAT(Sql("SELECT version FROM schema_version"), ElementsAre("4"));
+  ASSERT_TRUE(
+      store->BeginRun("new", "p", "p.yaml", "h", "2026-12-02T00:00:00Z", {}, "2026-12-01", RunShard{1, 3}).ok());
+  auto runs = store->ListRuns(RunQuery("p", 0));
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].shard, (RunShard{1, 3}));
+  EXPECT_EQ((*runs)[0].run_date, "2026-12-01");
+  EXPECT_FALSE((*runs)[1].shard.sharded());
+  EXPECT_EQ((*runs)[1].run_date, "2026-12-01");
+}
+
+TEST_F(RunStoreTest, TheShardOfARunIsRecordedAndReadBack) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->BeginRun("s2", "p", "", "", "2026-12-01T00:00:00Z", {}, "2026-12-01", RunShard{2, 4}).ok());
+  ASSERT_TRUE(store->BeginRun("one", "p", "", "", "2026-12-01T00:00:01Z", {}, "2026-12-01", RunShard{0, 1}).ok());
+  nlohmann::json report = Report("s2");
+  report["run_date"] = "2026-12-01";
+  report["shard"] = {{"index", 2}, {"count", 4}};
+  ASSERT_TRUE(store->EndRun(report).ok());
+  auto r = store->GetRun("s2");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->shard, (RunShard{2, 4}));
+  EXPECT_EQ(r->status, "succeeded");
+  EXPECT_EQ(r->report["shard"]["count"], 4);  // the report still reads from the right column
+  // One shard of one is an unsharded run: stored as NULL.
+  EXPECT_THAT(Sql("SELECT COALESCE(shard_count, 'NULL') FROM runs WHERE run_id = 'one'"), ElementsAre("NULL"));
+  EXPECT_FALSE(store->GetRun("one")->shard.sharded());
+  // A run recorded only at its end takes its date and shard from the report.
+  nlohmann::json solo = Report("solo");
+  solo["run_date"] = "2026-12-02";
+  solo["shard"] = {{"index", 0}, {"count", 2}};
+  ASSERT_TRUE(store->EndRun(solo).ok());
+  EXPECT_EQ(store->GetRun("solo")->shard, (RunShard{0, 2}));
+  EXPECT_EQ(store->GetRun("solo")->run_date, "2026-12-02");
 }
 
 TEST_F(RunStoreTest, RefusesASchemaFromTheFuture) {

@@ -446,5 +446,55 @@ TEST(CsvSource, CrLfAfterAnUnterminatedQuoteIsOneLineEnd) {
   EXPECT_EQ(h.recorded().counters["blank_lines"], 0);
 }
 
+// Three shards of one file: each keeps the records at positions I, I+3, ... (a quoted
+// line break does not count, a malformed record does), all infer the same schema from
+// the same sample, and together they keep every record once.
+TEST(CsvSource, ShardsSplitTheRecordsByPositionAndAgreeOnTheSchema) {
+  TempDir d;
+  std::string p = d.write("a.csv",
+                          "id,note\n0,a\n1,\"two\nlines\"\n2,c\n\n3,d\n4,oops,extra\n5,f\n6,g\n7,h\n8,i\n");
+  std::vector<std::optional<int64_t>> all;
+  std::vector<std::vector<std::string>> schemas;
+  for (int64_t shard = 0; shard < 3; ++shard) {
+    Source h(opts(p).set("shard_index", shard).set("shard_count", int64_t{3}));
+    trestle::Schema schema = h.open();
+    EXPECT_EQ(schema.require("id").type, Type::Int64);
+    schemas.push_back(schema.names());
+    auto bs = h.drain(2);
+    auto ids = test::i64s(bs, "id");
+    for (const auto& id : ids) {
+      ASSERT_TRUE(id.has_value());
+      EXPECT_EQ(*id % 3, shard) << "id " << *id << " in shard " << shard;
+    }
+    all.insert(all.end(), ids.begin(), ids.end());
+    // Record 4 (the malformed one) is shard 1's: only it dead-letters the record.
+    EXPECT_EQ(h.recorded().rejected_records.size(), shard == 1 ? 1u : 0u) << "shard " << shard;
+    EXPECT_EQ(h.recorded().counters["other_shards_records"], 6);  // of the 9 records
+  }
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all, (std::vector<std::optional<int64_t>>{0, 1, 2, 3, 5, 6, 7, 8}));
+  EXPECT_EQ(schemas[0], schemas[1]);
+  EXPECT_EQ(schemas[0], schemas[2]);
+}
+
+TEST(CsvSource, ShardsWithoutAHeaderCountTheFirstLine) {
+  TempDir d;
+  std::string p = d.write("a.csv", "10\n11\n12\n13\n");
+  Source h(opts(p).set("header", false).set("shard_index", int64_t{0}).set("shard_count", int64_t{2}));
+  h.open();
+  EXPECT_EQ(test::i64s(h.drain(), "col0"), (std::vector<std::optional<int64_t>>{10, 12}));
+}
+
+TEST(CsvSource, AShardIndexOutsideTheCountIsRefusedNamingBoth) {
+  try {
+    Source h(opts("x.csv").set("shard_index", int64_t{3}).set("shard_count", int64_t{3}));
+    FAIL() << "expected an error";
+  } catch (const trestle::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("\"shard_index\" (3) must be from 0 to shard_count - 1 (shard_count is 3)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace trestle_io

@@ -231,5 +231,23 @@ TEST(JsonlSource, NumbersOutOfRangeAreRejectedNotInfinite) {
   EXPECT_EQ(rej[1].reason, "invalid JSON: number overflow parsing '1e400'");
 }
 
+// Two shards: blank lines are not records, a bad line is its own shard's dead letter,
+// and both infer the schema from the same first lines.
+TEST(JsonlSource, ShardsSplitTheLinesByPosition) {
+  TempDir d;
+  std::string p = d.write("a.jsonl", "{\"id\": 0}\n\n{\"id\": 1}\nnot json\n{\"id\": 3}\n{\"id\": 4, \"x\": 1.5}\n");
+  std::vector<std::optional<int64_t>> kept[2];
+  for (int64_t shard = 0; shard < 2; ++shard) {
+    Source h(opts(p).set("shard_index", shard).set("shard_count", int64_t{2}));
+    trestle::Schema s = h.open();
+    EXPECT_EQ(s.names(), (std::vector<std::string>{"id", "x"}));
+    kept[shard] = test::i64s(h.drain(), "id");
+    // "not json" is record 2: shard 0's.
+    EXPECT_EQ(h.recorded().rejected_records.size(), shard == 0 ? 1u : 0u);
+  }
+  EXPECT_EQ(kept[0], (std::vector<std::optional<int64_t>>{0, 4}));
+  EXPECT_EQ(kept[1], (std::vector<std::optional<int64_t>>{1, 3}));
+}
+
 }  // namespace
 }  // namespace trestle_io
