@@ -3,7 +3,8 @@
 #   1. g++, Release (build/): builds everything and runs the whole test suite;
 #   2. clang with AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/), the
 #      libFuzzer targets included: builds everything, runs the whole suite but the large
-#      test, then runs each fuzzer for TRESTLE_FUZZ_SECONDS (default 45);
+#      test, the examples and the benchmarks' smoke runs, then runs each fuzzer for
+#      TRESTLE_FUZZ_SECONDS (default 45);
 #   3. clang with ThreadSanitizer (build-tsan/): builds only the engine tests (execution,
 #      monitors and the admin endpoint, model swaps, the run store, serving, the CLI end
 #      to end; without the xgboost, torchscript and onnx plugins) and runs them.
@@ -35,9 +36,12 @@ if [ "${TRESTLE_SKIP_CLANG:-0}" != 1 ]; then
     TRESTLE_CMAKE_ARGS="-DTRESTLE_SANITIZE=address -DTRESTLE_FUZZ=$fuzz -DTRESTLE_FUZZ_SECONDS=${TRESTLE_FUZZ_SECONDS:-45}" \
     "$root/scripts/build.sh"
   # The large test (1 GiB, peak RSS bounded) runs in the g++ pass only: under ASan it
-  # takes minutes, and ASan's shadow memory and quarantine break its RSS bound.
-  phase "ASan+UBSan: the test suite but the large test" \
-    ctest --test-dir "$root/build-asan" --output-on-failure --timeout 900 -j "$jobs" -L sanitize -LE 'large|fuzz'
+  # takes minutes, and ASan's shadow memory and quarantine break its RSS bound. The
+  # examples' scripts and the benchmarks' smoke runs also run in the g++ pass only: they
+  # drive, end to end, code the suite's own tests cover, and took a quarter of this pass.
+  phase "ASan+UBSan: the test suite but the large test, examples and benchmarks" \
+    ctest --test-dir "$root/build-asan" --output-on-failure --timeout 900 -j "$jobs" -L sanitize \
+    -LE 'large|fuzz|examples|bench'
   if [ "$fuzz" = ON ]; then
     phase "ASan+UBSan: the fuzzers" \
       ctest --test-dir "$root/build-asan" --output-on-failure -j "$jobs" -L fuzz

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "fault_fixture.h"
+#include "../sanitized_build.h"
 
 namespace trestle::clitest {
 namespace {
@@ -90,7 +91,8 @@ execution: {batch_rows: 8192}
 
   std::mt19937 rng(7);
   int complete = 0, absent = 0;
-  for (int seed = 0; seed < 20; ++seed) {
+  const int kills = testing_support::kSanitizedBuild ? 8 : 20;
+  for (int seed = 0; seed < kills; ++seed) {
     std::filesystem::remove_all(Path("out"));
     // Half of the kills aim at the end of the run, where the outputs are published.
     const double at = seed % 2 == 0 ? std::uniform_real_distribution<double>(0.05, 1.1)(rng) * run_s

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "fault_fixture.h"
+#include "../sanitized_build.h"
 
 namespace trestle::clitest {
 namespace {
@@ -34,7 +35,8 @@ execution: {batch_rows: 500}
 )");
   std::mt19937 rng(20261206);
   int aborted = 0, drained = 0;
-  for (int attempt = 0; attempt < 24; ++attempt) {
+  const int attempts = testing_support::kSanitizedBuild ? 10 : 24;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
     std::filesystem::remove_all(Path("out"));
     std::filesystem::remove_all(Path("run"));
     auto p = Start({"run", "p.yaml", "--run-dir", "run", "--report", "r.json", "-q"});

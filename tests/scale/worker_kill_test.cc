@@ -24,6 +24,7 @@
 
 #include "cli_fixture.h"
 #include "redis_server.h"
+#include "../sanitized_build.h"
 
 namespace trestle::scaletest {
 namespace {
@@ -35,17 +36,7 @@ using clitest::ProcessResult;
 using namespace std::chrono_literals;
 
 // Sanitizer builds run fewer and smaller rounds: the same checks, in CI's time.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+constexpr bool kSanitized = testing_support::kSanitizedBuild;
 constexpr int kMessages = kSanitized ? 30'000 : 200'000;
 
 class ScaleTest : public clitest::CliTest {
