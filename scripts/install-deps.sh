@@ -11,11 +11,11 @@ packages=(
   libtbb-dev libprotobuf-dev protobuf-compiler
   libgflags-dev libgoogle-glog-dev libunwind-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev libpq-dev postgresql postgresql-client
+  libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev libssl-dev libpq-dev postgresql postgresql-client
   libhiredis-dev redis-server
   python3 python3-numpy chromium
   libxgboost-dev xgboost libtorch-dev libopencv-dnn-dev
-  python3-xgboost python3-sklearn python3-torch python3-onnx
+  python3-xgboost python3-sklearn python3-torch python3-onnx python3-pandas
 )
 
 missing=()

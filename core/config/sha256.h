@@ -1,33 +1,36 @@
 #pragma once
-/// SHA-256 (FIPS 180-4), used for the config hash recorded with every run. Not for
-/// secrets or passwords; a plain value type with no dependencies.
+/// SHA-256 (FIPS 180-4), used for the config hash recorded with every run and for the
+/// fingerprints of plugin libraries and model files. Computed by OpenSSL's libcrypto
+/// (EVP); not for secrets or passwords.
 
 #include <array>
-#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX, kept out of this header
+
 namespace trestle::core {
 
-/// Incremental hasher: Update() any number of times, then Finish() once.
+/// Incremental hasher: Update() any number of times, then Finish() once. Owns one
+/// OpenSSL digest context; movable, not copyable. A failure inside libcrypto (which
+/// only running out of memory can cause) throws std::bad_alloc, as an allocation would.
 class Sha256 {
  public:
   using Digest = std::array<uint8_t, 32>;
 
   Sha256();
   void Update(std::string_view data);
-  /// Pads, returns the digest and leaves the hasher unusable until Reset().
+  /// Returns the digest and leaves the hasher unusable until Reset().
   Digest Finish();
   void Reset();
 
  private:
-  void Compress(const uint8_t* block);
-
-  std::array<uint32_t, 8> state_;
-  std::array<uint8_t, 64> buffer_;
-  size_t buffered_ = 0;
-  uint64_t total_bytes_ = 0;
+  struct ContextDeleter {
+    void operator()(evp_md_ctx_st* context) const;
+  };
+  std::unique_ptr<evp_md_ctx_st, ContextDeleter> context_;
 };
 
 /// Lower-case hex digest of `data`.

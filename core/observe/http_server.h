@@ -109,7 +109,7 @@ class HttpResponder {
 
  private:
   friend class HttpSession;
-  struct Pending;  // what it takes to reach the connection (http_server.cc)
+  struct Pending;  // what it takes to reach the connection (http_server_impl.h)
   explicit HttpResponder(std::unique_ptr<Pending> pending);
   std::unique_ptr<Pending> pending_;
 };

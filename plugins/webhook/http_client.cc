@@ -48,8 +48,8 @@ bool parse_http_url(const std::string& text, Url* url, std::string* error) {
   if (colon_slashes == std::string::npos) return fail("expected an http:// URL such as http://host:8080/path");
   const std::string scheme = lower(text.substr(0, colon_slashes));
   if (scheme == "https")
-    return fail("https is not supported: webhook_sink speaks plain HTTP only (TLS would need OpenSSL, "
-                "which the plugin does not link); send to an http:// endpoint, for example a local relay "
+    return fail("https is not supported: webhook_sink speaks plain HTTP only (TLS would need OpenSSL's "
+                "libssl, which the plugin does not link); send to an http:// endpoint, for example a local relay "
                 "or proxy that forwards over TLS");
   if (scheme != "http") return fail("scheme \"" + scheme + "\" is not supported; only http:// is");
   const size_t auth_begin = colon_slashes + 3;

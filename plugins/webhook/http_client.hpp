@@ -28,7 +28,7 @@ struct Url {
 
 /// Parses `text` as http://host[:port][/path][?query]. On failure returns false and
 /// sets `error` to why (without the option name). An https:// URL is refused: TLS would
-/// need OpenSSL, which this plugin does not link.
+/// need OpenSSL's libssl, which this plugin does not link (it links only libcrypto).
 bool parse_http_url(const std::string& text, Url* url, std::string* error);
 
 /// What one request came to.

@@ -1,15 +1,19 @@
 #pragma once
-// SHA-256 (FIPS 180-4), for the Idempotency-Key header: small and dependency-free
-// because a plugin links neither OpenSSL nor the runtime's core.
+// SHA-256 (FIPS 180-4) for the Idempotency-Key header, computed by OpenSSL's libcrypto
+// (EVP). Plugin code, so a libcrypto failure throws (std::bad_alloc: it can fail only
+// for want of memory).
 
 #include <array>
-#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
+
 namespace trestle_webhook {
 
+/// Owns one OpenSSL digest context; movable, not copyable.
 class Sha256 {
  public:
   Sha256();
@@ -20,11 +24,10 @@ class Sha256 {
   std::string hex();
 
  private:
-  void block(const uint8_t* p);
-  std::array<uint32_t, 8> h_;
-  std::array<uint8_t, 64> buf_{};
-  size_t used_ = 0;
-  uint64_t bytes_ = 0;
+  struct ContextDeleter {
+    void operator()(evp_md_ctx_st* ctx) const;
+  };
+  std::unique_ptr<evp_md_ctx_st, ContextDeleter> ctx_;
 };
 
 /// SHA-256 of `data` as 64 lowercase hexadecimal digits.

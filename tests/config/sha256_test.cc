@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 namespace trestle::core {
 namespace {
@@ -60,6 +61,20 @@ TEST(Sha256Test, ResetStartsOver) {
   hasher.Update("abc");
   EXPECT_EQ(ToHex(hasher.Finish()),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Sha256Test, AMovedHasherCarriesOnWhereItWas) {
+  Sha256 first;
+  first.Update("a");
+  Sha256 second = std::move(first);
+  second.Update("bc");
+  EXPECT_EQ(ToHex(second.Finish()), Sha256Hex("abc"));
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+// A NUL byte is data, not the end of the input (the empty string's digest would show it).
+TEST(Sha256Test, ANulByteIsHashed) {
+  EXPECT_EQ(Sha256Hex(std::string(1, '\0')), "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
 }
 
 }  // namespace
