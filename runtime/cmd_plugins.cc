@@ -23,10 +23,9 @@ int List(const Args& args) {
   if (help) return kExitOk;
   core::PluginRegistry reg = common.LoadRegistry();
   for (const auto& lib : reg.Libraries()) {
-    std::cout << lib->name() << " " << lib->version() << "  ABI " << lib->abi_major() << "." << lib->abi_minor()
-              << "\n  path:   " << lib->path() << "\n  sha256: " << lib->sha256() << "\n  operators:\n";
-    for (const auto& op : lib->operators())
-      std::cout << "    " << op.info.name << " (" << core::RoleName(op.info.role) << ")\n";
+    std::cout << lib.name << " " << lib.version << "  ABI " << lib.abi_major << "." << lib.abi_minor
+              << "\n  path:   " << lib.path << "\n  sha256: " << lib.sha256 << "\n  operators:\n";
+    for (const auto& op : lib.operators) std::cout << "    " << op.name << " (" << core::RoleName(op.role) << ")\n";
   }
   if (reg.Libraries().empty()) std::cout << "no plugin libraries found\n";
   for (const auto& r : reg.Refusals()) std::cout << "refused: " << r.status.message() << "\n";
@@ -56,14 +55,14 @@ int Inspect(const Args& args) {
   if (names.empty()) names = reg.Names();
   int rc = kExitOk;
   for (const auto& name : names) {
-    const core::RegisteredOperator* op = reg.FindDef(name);
+    const core::OperatorInfo* op = reg.Find(name);
     if (op == nullptr) {
-      std::cerr << "trestle: no loaded plugin has an operator \"" << name << "\"\n";
+      std::cerr << "trestle: no plugin on the plugin path has an operator \"" << name << "\"\n";
       rc = kExitUsage;
       continue;
     }
-    std::cout << (format == "markdown" ? OperatorMarkdown(op->info, op->library->version())
-                                       : OperatorText(op->info, op->library->version()));
+    const std::string& version = reg.LibraryOf(name)->version;
+    std::cout << (format == "markdown" ? OperatorMarkdown(*op, version) : OperatorText(*op, version));
     if (format == "text") std::cout << "\n";
   }
   return rc;

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include <gflags/gflags.h>
+#include <glog/logging.h>
 #include <google/protobuf/util/message_differencer.h>
 
 #include "common/output_file.h"
@@ -74,8 +75,16 @@ bool CommonOptions::ResolveRunVariables(std::ostream& err) {
 }
 
 core::PluginRegistry CommonOptions::LoadRegistry() const {
-  return core::PluginRegistry::Load(core::PluginSearchPath(plugin_path, std::getenv("TRESTLE_PLUGIN_PATH")),
-                                    allow_insecure_plugins);
+  using core::PluginDescriptorCache;
+  PluginDescriptorCache cache = PluginDescriptorCache::Open(
+      PluginDescriptorCache::DefaultFile(std::getenv("TRESTLE_PLUGIN_CACHE"), std::getenv("XDG_CACHE_HOME"),
+                                         std::getenv("HOME"), PluginDescriptorCache::ExecutablePath()),
+      PluginDescriptorCache::ExecutableTag());
+  core::PluginRegistry registry = core::PluginRegistry::Load(
+      core::PluginSearchPath(plugin_path, std::getenv("TRESTLE_PLUGIN_PATH")), allow_insecure_plugins, &cache);
+  if (core::Status saved = cache.Save(); !saved.ok())
+    VLOG(1) << "plugin descriptor cache not saved: " << saved.message();
+  return registry;
 }
 
 std::optional<core::ValidatedPipeline> ValidateOrReport(const std::string& file, const CommonOptions& common,
@@ -90,6 +99,38 @@ std::optional<core::ValidatedPipeline> ValidateOrReport(const std::string& file,
   if (diags.empty()) err << v.status().message() << "\n";
   bool unknown_operator = false;
   for (const auto& d : diags.list()) unknown_operator |= d.message.find("unknown operator") != std::string::npos;
+  if (unknown_operator) {
+    // Where the operator was looked for: the directories LoadRegistry() scanned, in order,
+    // each with the plugin libraries the registry found there.
+    const std::vector<std::string> dirs =
+        core::PluginSearchPath(common.plugin_path, std::getenv("TRESTLE_PLUGIN_PATH"));
+    if (dirs.empty()) {
+      const std::string next_to_exe = core::ExecutablePluginDir();
+      err << "note: no plugin directory was searched: no --plugin-path or TRESTLE_PLUGIN_PATH entry names an "
+             "existing directory, and "
+          << (next_to_exe.empty() ? "" : next_to_exe + " (next to the executable) and ") << core::InstallPluginDir()
+          << " (the install location) do not exist\n";
+    } else {
+      err << "note: plugin directories searched, in order:\n";
+      size_t found = 0;
+      for (const std::string& dir : dirs) {
+        const std::string prefix = dir.back() == '/' ? dir : dir + "/";
+        auto in_dir = [&prefix](const std::string& file) {
+          return file.compare(0, prefix.size(), prefix) == 0 && file.find('/', prefix.size()) == std::string::npos;
+        };
+        size_t found_here = 0, refused = 0;
+        for (const auto& lib : registry.Libraries()) found_here += in_dir(lib.path);
+        for (const auto& r : registry.Refusals()) refused += in_dir(r.path);
+        found += found_here + refused;
+        err << "  " << dir << ": ";
+        if (found_here + refused == 0) err << "no plugin libraries";
+        else err << found_here << (found_here == 1 ? " library" : " libraries");
+        if (refused > 0) err << ", " << refused << " refused";
+        err << "\n";
+      }
+      if (found == 0) err << "note: none of the searched directories holds a plugin library (*.so)\n";
+    }
+  }
   if (unknown_operator && !registry.Refusals().empty()) {
     err << "note: " << registry.Refusals().size() << " plugin librar"
         << (registry.Refusals().size() == 1 ? "y was" : "ies were") << " refused:\n";

@@ -47,6 +47,9 @@ struct CommonOptions {
   bool ResolveRunVariables(std::ostream& err);
   /// ${...} lookups: `variables` first, then the process environment.
   core::Getenv Environment() const;
+  /// The operators of every library on the plugin path. Libraries the plugin
+  /// descriptor cache describes are loaded only when one of their operators is resolved
+  /// (TRESTLE_PLUGIN_CACHE: the cache file, or "off"; see docs/ops-guide.md).
   core::PluginRegistry LoadRegistry() const;
 };
 

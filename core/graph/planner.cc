@@ -113,11 +113,13 @@ bool PlanShadow(const ValidatedPipeline& validated, const PluginRegistry& regist
   const LoadedPipeline& loaded = validated.loaded;
   const config::Shadow& cs = loaded.pipeline.nodes(i).serving().shadow();
   const std::string at = "nodes[" + std::to_string(i) + "].serving.shadow";
-  const RegisteredOperator* op = registry.FindDef(cs.type());
-  if (op == nullptr) {
-    diags->add(loaded.DiagnosticAt(at + ".type", "unknown operator type \"" + cs.type() + "\""));
+  Result<const RegisteredOperator*> resolved_op = registry.Resolve(cs.type());
+  if (!resolved_op.ok() || *resolved_op == nullptr) {
+    diags->add(loaded.DiagnosticAt(at + ".type", !resolved_op.ok() ? resolved_op.status().message()
+                                                                   : "unknown operator type \"" + cs.type() + "\""));
     return false;
   }
+  const RegisteredOperator* op = *resolved_op;
   auto sp = std::make_unique<ShadowPlan>();
   sp->type = cs.type();
   sp->plugin_name = op->library->name();
@@ -346,11 +348,13 @@ Result<std::unique_ptr<Plan>> BuildPlan(const ValidatedPipeline& validated, cons
     }
     last_opened = "node \"" + node.name + "\" (operator " + cn.type() + ")";
     if (control) node.host->interrupted = control->interrupted_flag();
-    const RegisteredOperator* op = registry.FindDef(cn.type());
-    if (op == nullptr) {
-      diags->add(loaded.DiagnosticAt(at + ".type", "unknown operator type \"" + cn.type() + "\""));
+    Result<const RegisteredOperator*> resolved_op = registry.Resolve(cn.type());
+    if (!resolved_op.ok() || *resolved_op == nullptr) {
+      diags->add(loaded.DiagnosticAt(at + ".type", !resolved_op.ok() ? resolved_op.status().message()
+                                                                     : "unknown operator type \"" + cn.type() + "\""));
       continue;
     }
+    const RegisteredOperator* op = *resolved_op;
     node.info = op->info;
     node.plugin_name = op->library->name();
     node.plugin_version = op->library->version();

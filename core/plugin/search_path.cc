@@ -51,16 +51,35 @@ class PathBuilder {
 
 std::string InstallPluginDir() { return TRESTLE_INSTALL_PLUGIN_DIR; }
 
+std::string ExecutablePluginDir() {
+  boost::system::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) {
+    VLOG(1) << "plugin search path: cannot read /proc/self/exe: " << ec.message();
+    return "";
+  }
+  return PluginDirNextTo(exe.string(), TRESTLE_PLUGIN_DIR_FROM_BINDIR);
+}
+
+std::string PluginDirNextTo(const std::string& executable, const std::string& relative) {
+  if (executable.empty()) return "";
+  std::string spelled = (fs::path(executable).parent_path() / relative).lexically_normal().string();
+  // Boost spells a trailing separator as "/." after normalising; neither belongs here.
+  if (spelled.size() > 2 && spelled.compare(spelled.size() - 2, 2, "/.") == 0) spelled.resize(spelled.size() - 2);
+  while (spelled.size() > 1 && spelled.back() == '/') spelled.pop_back();
+  return spelled;
+}
+
 std::vector<std::string> PluginSearchPath(const std::vector<std::string>& cli_dirs, const char* env) {
-  return PluginSearchPath(cli_dirs, env, InstallPluginDir());
+  return PluginSearchPath(cli_dirs, env, {ExecutablePluginDir(), InstallPluginDir()});
 }
 
 std::vector<std::string> PluginSearchPath(const std::vector<std::string>& cli_dirs, const char* env,
-                                          const std::string& install_dir) {
+                                          const std::vector<std::string>& default_dirs) {
   PathBuilder path;
   for (const std::string& list : cli_dirs) path.AddList(list, "--plugin-path");
   if (env != nullptr) path.AddList(env, "TRESTLE_PLUGIN_PATH");
-  path.Add(install_dir, "the install location");
+  for (const std::string& dir : default_dirs) path.Add(dir, "the default locations");
   return path.Take();
 }
 

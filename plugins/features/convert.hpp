@@ -5,8 +5,8 @@
 //   numbers and bool   among each other; bool <-> number only as 0/1; to an integer
 //                      only when whole and in range; float64 -> float32 only in range
 //   utf8 -> anything   parsed (see text.hpp); utf8 -> integer also takes "3.0", "1e3"
-//   anything -> utf8   formatted: true/false, integers, %.17g (float64), %.9g (float32),
-//                      ISO-8601 timestamps
+//   anything -> utf8   formatted: true/false, integers, the shortest text that reads
+//                      back to the same float64 / float32, ISO-8601 timestamps
 //   timestamp          <-> int32/int64 as microseconds since the Unix epoch, <-> utf8
 
 #include <cmath>

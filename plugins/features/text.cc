@@ -145,14 +145,16 @@ std::string_view format_int(int64_t v, char* buf) {
   return std::string_view(buf, static_cast<size_t>(r.ptr - buf));
 }
 
+// Shortest round-trip text in the value's own type: a float is not widened first, so
+// 0.1f is "0.1" (widened and printed with 9 digits it was "0.100000001").
 std::string_view format_double(double v, char* buf) {
-  int n = std::snprintf(buf, kTextBuffer, "%.17g", v);
-  return std::string_view(buf, static_cast<size_t>(n));
+  auto r = std::to_chars(buf, buf + kTextBuffer, v);
+  return std::string_view(buf, static_cast<size_t>(r.ptr - buf));
 }
 
 std::string_view format_float(float v, char* buf) {
-  int n = std::snprintf(buf, kTextBuffer, "%.9g", static_cast<double>(v));
-  return std::string_view(buf, static_cast<size_t>(n));
+  auto r = std::to_chars(buf, buf + kTextBuffer, v);
+  return std::string_view(buf, static_cast<size_t>(r.ptr - buf));
 }
 
 std::string number_text(double v) {

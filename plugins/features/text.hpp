@@ -26,9 +26,10 @@ bool parse_timestamp(std::string_view s, int64_t& micros_since_epoch);
 /// Formatters write into `buf` (at least kTextBuffer chars) and return a view of it.
 constexpr size_t kTextBuffer = 64;
 std::string_view format_int(int64_t v, char* buf);
-/// As printf("%.17g"): enough digits to read back the same double.
+/// The shortest text that reads back to the same double (std::to_chars): 0.1 is "0.1",
+/// 1e300 "1e+300"; NaN and infinities as "nan", "inf", "-inf".
 std::string_view format_double(double v, char* buf);
-/// As printf("%.9g"): enough digits to read back the same float.
+/// The shortest text that reads back to the same float, in float: 0.1f is "0.1".
 std::string_view format_float(float v, char* buf);
 /// A number for a message: printf("%g").
 std::string number_text(double v);

@@ -42,6 +42,24 @@ void CsvReader::open(const std::string& path) {
   file_.skip_utf8_bom();
 }
 
+void CsvReader::open_buffer(std::unique_ptr<char[]> data, size_t size, bool eof) {
+  file_.open_buffer(std::move(data), size, eof);
+  line_ = 1;
+  blank_lines_ = 0;
+  marked_ = false;
+  stopped_at_limit_ = false;
+  lf_may_follow_ = false;
+}
+
+void CsvReader::restart_at(uint64_t offset, int64_t line) {
+  file_.seek(offset);
+  line_ = line;
+  blank_lines_ = 0;
+  marked_ = false;
+  stopped_at_limit_ = false;
+  lf_may_follow_ = false;
+}
+
 void CsvReader::set_mark() {
   file_.set_mark();
   mark_line_ = line_;
@@ -230,7 +248,10 @@ bool CsvReader::next(CsvRecord* rec) {
         reject_first_line(rec, too_long_error());
         return true;
       }
-      file_.read_more();
+      // Nothing more although the input has not ended: the interrupt stopped reading, or
+      // the buffer given to open_buffer() ends inside this record. Asking again would
+      // find the same partial record forever.
+      if (!file_.read_more() && !file_.at_eof()) return false;
       continue;
     }
     if (r == Scan::kUnterminated) {

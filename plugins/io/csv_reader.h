@@ -56,12 +56,26 @@ class CsvReader {
   /// Opens `path` (see FileReader::open for the errors) and skips a UTF-8 BOM.
   void open(const std::string& path);
 
+  /// Reads records from `data` (`size` bytes, no BOM skipped) instead of a file; line
+  /// numbers start at 1 again. With `eof` false the bytes are not the end of the input:
+  /// next() returns false at a record that runs past them, and offset() and line() are
+  /// then where that record starts.
+  void open_buffer(std::unique_ptr<char[]> data, size_t size, bool eof);
+  /// FileReader::release_buffer.
+  std::unique_ptr<char[]> release_buffer() { return file_.release_buffer(); }
+  /// Goes on at byte `offset` of the (regular) file, where a record starts on physical
+  /// line `line`; counts blank lines from 0 again. FileReader::seek throws.
+  void restart_at(uint64_t offset, int64_t line);
+  /// The open file, e.g. to read ahead of the records at an offset (FileReader::read_at).
+  const FileReader& file() const { return file_; }
+
   void close() { file_.close(); }
   /// FileReader::set_interrupt.
   void set_interrupt(const std::function<bool()>* stop) { file_.set_interrupt(stop); }
 
-  /// The next record, or false at end of input. The views in `rec` stay valid until
-  /// the next call of next(), reset_to_mark() or open().
+  /// The next record, or false at end of input (also when the interrupt stopped reading,
+  /// and at a record past the end of a buffer that is not the input's end). The views in
+  /// `rec` stay valid until the next call of next(), reset_to_mark() or open().
   bool next(CsvRecord* rec);
 
   /// Bytes of the file consumed so far, and its size (0 when unknown).

@@ -16,8 +16,10 @@ trestle::OperatorSpec CsvSink::spec() {
       .one_of({"atomic", "stream"})
       .param<std::string>("delimiter", "field separator: one character (\"\\t\" for tab)", std::string(","))
       .param<bool>("header", "write the column names as the first line", true)
-      .param<int64_t>("float_precision", "significant digits of floats (%.{p}g); 17 round-trips doubles exactly",
-                      int64_t{17})
+      .param<int64_t>("float_precision",
+                      "significant digits of floats, as %.{p}g (float32 values: at most 9). When absent, each "
+                      "float is the shortest text that reads back to the same value in its column's type "
+                      "(a float32 0.1 is written 0.1, not 0.100000001)")
       .range(1, 17)
       .input_doc("any columns")
       .ordered_input()
@@ -34,10 +36,12 @@ CsvSink::CsvSink(const trestle::Options& o)
   if (d[0] == '"' || d[0] == '\r' || d[0] == '\n')
     throw trestle::InvalidArgument("option \"delimiter\" cannot be a quote or a line break");
   format_.delimiter = d[0];
-  int64_t p = o.get_or<int64_t>("float_precision", 17);
-  if (p < 1 || p > 17)
-    throw trestle::InvalidArgument("option \"float_precision\" must be in [1, 17], got " + std::to_string(p));
-  format_.float_precision = static_cast<int>(p);
+  if (o.has("float_precision")) {
+    const int64_t p = o.get<int64_t>("float_precision");
+    if (p < 1 || p > 17)
+      throw trestle::InvalidArgument("option \"float_precision\" must be in [1, 17], got " + std::to_string(p));
+    format_.float_precision = static_cast<int>(p);
+  }
 }
 
 void CsvSink::open(const trestle::Schema& input) {

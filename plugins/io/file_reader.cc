@@ -60,6 +60,44 @@ void FileReader::open(const std::string& path) {
   mark_.reset();
 }
 
+void FileReader::open_buffer(std::unique_ptr<char[]> data, size_t size, bool eof) {
+  close();
+  buf_ = std::move(data);
+  cap_ = len_ = size;
+  pos_ = 0;
+  base_offset_ = 0;
+  file_size_ = size;
+  eof_ = eof;
+  regular_ = true;
+  mark_.reset();
+}
+
+void FileReader::seek(uint64_t offset) {
+  if (::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0)
+    throw trestle::Unavailable("cannot seek in \"" + path_ + "\": " + std::strerror(errno));
+  cap_ = kChunkBytes;
+  buf_.reset(new char[cap_]);
+  pos_ = len_ = 0;
+  base_offset_ = offset;
+  eof_ = false;
+  mark_.reset();
+}
+
+size_t FileReader::read_at(uint64_t offset, char* out, size_t n) const {
+  size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::pread(fd_, out + got, n - got, static_cast<off_t>(offset + got));
+    if (r > 0) {
+      got += static_cast<size_t>(r);
+      continue;
+    }
+    if (r == 0) break;
+    if (errno == EINTR) continue;
+    throw trestle::Unavailable("reading \"" + path_ + "\" failed: " + std::strerror(errno));
+  }
+  return got;
+}
+
 void FileReader::skip_utf8_bom() {
   read_more();
   const char* b = begin();

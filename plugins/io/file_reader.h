@@ -70,6 +70,26 @@ class FileReader {
 
   void close();
 
+  /// Reads from `data`, `size` bytes, instead of a file (parallel parsing hands each
+  /// chunk of a file to a reader of its own). There is no more than that: with `eof`
+  /// false a record that runs past the end is incomplete, not the file's last.
+  void open_buffer(std::unique_ptr<char[]> data, size_t size, bool eof);
+  /// Gives the buffer back (open_buffer's, for reuse); the reader then holds nothing.
+  std::unique_ptr<char[]> release_buffer() {
+    cap_ = pos_ = len_ = 0;
+    mark_.reset();
+    return std::move(buf_);
+  }
+
+  /// Drops what is buffered and goes on reading at `offset` of a regular file (with a
+  /// buffer of kChunkBytes again). Throws Unavailable when the file cannot seek.
+  void seek(uint64_t offset);
+
+  /// Reads up to `n` bytes at `offset` of the open file into `out`, without moving this
+  /// reader's position: fewer only at the end of the file. Throws Unavailable on a read
+  /// error. For a regular file only (a pipe cannot be read at an offset).
+  size_t read_at(uint64_t offset, char* out, size_t n) const;
+
   /// Reads the first chunk and consumes a UTF-8 byte-order mark if the file starts with
   /// one. Call right after open().
   void skip_utf8_bom();

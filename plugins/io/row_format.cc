@@ -17,14 +17,17 @@ void append_integer(std::string& out, T v) {
   out.append(buf, r.ptr);
 }
 
+// precision 0: the shortest text that reads back to the same T (so a float32 value is
+// not widened to double first, which would print the widening's extra digits).
 template <typename T>
-void append_general(std::string& out, T v, int precision) {
+void append_float(std::string& out, T v, int precision) {
   if (std::isnan(v)) {
     out += "nan";
     return;
   }
   char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, precision);
+  auto r = precision > 0 ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, precision)
+                         : std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, r.ptr);
 }
 
@@ -67,7 +70,7 @@ void append_csv_rows(std::string& out, const trestle::Batch& batch, const CsvFor
   const size_t ncols = cols.size();
   const char d = format.delimiter;
   const int p64 = format.float_precision;
-  const int p32 = std::min(format.float_precision, 9);
+  const int p32 = std::min(format.float_precision, 9);  // 0 stays 0: shortest
   for (int64_t r = begin; r < end; ++r) {
     for (size_t c = 0; c < ncols; ++c) {
       if (c > 0) out += d;
@@ -77,8 +80,8 @@ void append_csv_rows(std::string& out, const trestle::Batch& batch, const CsvFor
         case trestle::Type::Bool: out += col.bool_at(r) ? "true" : "false"; break;
         case trestle::Type::Int32: append_integer(out, col.i32(r)); break;
         case trestle::Type::Int64: append_integer(out, col.i64(r)); break;
-        case trestle::Type::Float32: append_general(out, col.f32(r), p32); break;
-        case trestle::Type::Float64: append_general(out, col.f64(r), p64); break;
+        case trestle::Type::Float32: append_float(out, col.f32(r), p32); break;
+        case trestle::Type::Float64: append_float(out, col.f64(r), p64); break;
         case trestle::Type::TimestampUs: trestle_support::append_timestamp(out, col.ts(r)); break;
         case trestle::Type::Utf8: append_csv_string(out, col.str(r), d); break;
       }

@@ -14,9 +14,12 @@ namespace trestle_io {
 
 struct CsvFormat {
   char delimiter = ',';
-  /// Significant digits of float64 values, as printf's %.{p}g (17 round-trips every
-  /// double exactly); float32 values use min(p, 9), which round-trips every float.
-  int float_precision = 17;
+  /// 0 (the default): each float is written as the shortest text that reads back to the
+  /// same value in its column's own type (std::to_chars without a precision: shortest
+  /// for float in float32 columns, for double in float64 columns), so 0.1f is "0.1".
+  /// 1 to 17: that many significant digits, as printf's %.{p}g, for float64 values and
+  /// min(p, 9) for float32 values (17 and 9 still round-trip every double and float).
+  int float_precision = 0;
 };
 
 /// The column names as one CSV line (with "\n").
@@ -26,7 +29,7 @@ void append_csv_header(std::string& out, const trestle::Schema& schema, char del
 /// quote, CR or LF are quoted with quotes doubled; so are empty strings and the
 /// strings "NA" and "null", so that csv_source reads them back as strings, not nulls.
 /// Nulls are empty fields, bools true/false, timestamps YYYY-MM-DDTHH:MM:SS.ffffff
-/// (UTC), NaN as nan.
+/// (UTC), NaN as nan, infinities as inf and -inf.
 void append_csv_rows(std::string& out, const trestle::Batch& batch, const CsvFormat& format, int64_t begin,
                      int64_t end);
 

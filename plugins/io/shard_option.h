@@ -49,6 +49,8 @@ class RecordShard {
   }
   /// Starts again at the first record (the source's open()).
   void rewind() { next_ = 0; }
+  /// Whether every record is kept (shard_count 1).
+  bool keeps_all() const { return count_ == 1; }
 
  private:
   int64_t index_ = 0, count_ = 1;

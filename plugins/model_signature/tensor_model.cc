@@ -1,7 +1,7 @@
 #include "tensor_model.hpp"
 
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <utility>
@@ -12,10 +12,11 @@
 namespace model_signature {
 namespace {
 
+// The shortest text that reads back to the same double: 1e300, not 1.0000000000000001e+300.
 std::string number(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 // Why feature column c cannot be scored at `row`, whose value became `as_tensor`.

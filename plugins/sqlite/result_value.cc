@@ -1,7 +1,7 @@
 #include "result_value.h"
 
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 
 #include <trestle/spec.hpp>
@@ -19,10 +19,12 @@ std::string excerpt(std::string_view v) {
   return trestle::detail::json_quote(std::string(v.substr(0, cut))) + "...";
 }
 
+// The shortest text that reads back to the same double: the dead letter's JSON holds
+// the stored value exactly, and a message shows 0.1 as 0.1, not 0.10000000000000001.
 std::string number_text(double d) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", d);
-  return buf;
+  auto r = std::to_chars(buf, buf + sizeof buf, d);
+  return std::string(buf, r.ptr);
 }
 
 // What a value of another storage class is, for a message.

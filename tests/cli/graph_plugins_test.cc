@@ -222,7 +222,7 @@ TEST_F(PluginsTest, InspectMarkdown) {
   ASSERT_EXIT_CODE(r, 0);
   EXPECT_EQ(r.out.rfind("### `csv_sink`\n", 0), 0u) << r.out;
   EXPECT_TRUE(Contains(r.out, "| `path` | `string` | `required` |")) << r.out;
-  EXPECT_TRUE(Contains(r.out, "| `float_precision` | `int` | `17` | [1, 17] |")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "| `float_precision` | `int` | `none` | [1, 17] |")) << r.out;
 }
 
 TEST_F(PluginsTest, InspectWithoutNamesShowsEveryOperator) {
@@ -237,7 +237,7 @@ TEST_F(PluginsTest, InspectWithoutNamesShowsEveryOperator) {
 TEST_F(PluginsTest, InspectUnknownOperatorIsAUsageError) {
   ProcessResult r = Trestle({"plugins", "inspect", "nope"});
   EXPECT_EXIT_CODE(r, 2);
-  EXPECT_TRUE(Contains(r.err, "no loaded plugin has an operator \"nope\"")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "no plugin on the plugin path has an operator \"nope\"")) << r.err;
   EXPECT_EQ(r.out, "");
   // A known one beside it is still shown, and the exit code still says something was wrong.
   ProcessResult mixed = Trestle({"plugins", "inspect", "csv_sink", "nope"});

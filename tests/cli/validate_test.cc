@@ -24,6 +24,22 @@ std::vector<std::string> LocatedLines(const std::string& err, const std::string&
   return out;
 }
 
+// The directory lines of the "plugin directories searched" note in `err`.
+std::vector<std::string> SearchedDirs(const std::string& err) {
+  std::vector<std::string> out;
+  bool in_note = false;
+  for (const auto& line : SplitLines(err)) {
+    if (line == "note: plugin directories searched, in order:") {
+      in_note = true;
+    } else if (in_note && line.rfind("  ", 0) == 0) {
+      out.push_back(line);
+    } else {
+      in_note = false;
+    }
+  }
+  return out;
+}
+
 TEST_F(ValidateTest, ValidPipelineExitsZero) {
   Write("p.yaml", R"(pipeline: small
 nodes:
@@ -104,6 +120,35 @@ nodes:
       << r.err;
   EXPECT_EQ(located.size(), 4u) << r.err;
   EXPECT_TRUE(Contains(r.err, "4 errors in p.yaml")) << r.err;
+  // Where "filtr" was looked for: the plugin path in order, with what each directory held.
+  const std::vector<std::string> searched = SearchedDirs(r.err);
+  ASSERT_GE(searched.size(), 2u) << r.err;
+  EXPECT_EQ(searched[0].rfind("  " + PluginDir() + ": ", 0), 0u) << r.err;
+  EXPECT_TRUE(std::regex_match(searched[0], std::regex(".*: [0-9]+ libraries"))) << r.err;
+  EXPECT_EQ(searched[1].rfind("  " + TestkitDir() + ": ", 0), 0u) << r.err;
+  EXPECT_TRUE(std::regex_match(searched[1], std::regex(".*: [0-9]+ librar(y|ies)"))) << r.err;
+  EXPECT_FALSE(Contains(r.err, "none of the searched directories")) << r.err;
+}
+
+TEST_F(ValidateTest, UnknownOperatorSaysWhenNoSearchedDirectoryHoldsPlugins) {
+  Write("empty/readme.txt", "not a plugin");
+  Write("p.yaml", R"(pipeline: nothing-loaded
+nodes:
+  - {name: src, type: csv_source, options: {path: data.csv}}
+  - {name: out, type: csv_sink, inputs: [src], options: {path: o.csv}}
+)");
+  ProcessResult r = TrestleRaw({"validate", "p.yaml", "--plugin-path", Path("empty") + "/"});
+  ASSERT_EXIT_CODE(r, 78);
+  EXPECT_TRUE(Contains(r.err, "unknown operator type \"csv_source\"")) << r.err;
+  const std::vector<std::string> searched = SearchedDirs(r.err);
+  ASSERT_FALSE(searched.empty()) << r.err;
+  EXPECT_EQ(searched[0], "  " + Path("empty") + "/: no plugin libraries") << r.err;
+  // After the --plugin-path directory come only the default locations (next to the
+  // executable, the install location), which a build tree normally lacks.
+  bool any_found = false;
+  for (const auto& line : searched) any_found |= !Contains(line, ": no plugin libraries");
+  EXPECT_EQ(Contains(r.err, "\nnote: none of the searched directories holds a plugin library (*.so)\n"), !any_found)
+      << r.err;
 }
 
 TEST_F(ValidateTest, ErrorsComeInLineOrder) {

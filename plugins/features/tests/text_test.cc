@@ -3,7 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace features {
 namespace {
@@ -58,8 +64,43 @@ TEST(Text, Numbers) {
   EXPECT_TRUE(std::isinf(d));
   EXPECT_EQ(parse_double("0x10", d), ParseStatus::Syntax);
   char buf[kTextBuffer];
-  EXPECT_EQ(format_double(0.1, buf), "0.10000000000000001");
+  EXPECT_EQ(format_double(0.1, buf), "0.1");
   EXPECT_EQ(format_int(-9223372036854775807 - 1, buf), "-9223372036854775808");
+}
+
+// Random bit patterns (subnormals and extremes as likely as anything) and the edges:
+// the text cast writes reads back, with strtof/strtod, to the same bits.
+TEST(Text, FloatsReadBackBitForBit) {
+  char buf[kTextBuffer];
+  std::mt19937_64 rng(11);
+  std::vector<double> ds = {0.0, -0.0, 5e-324, -5e-324, 2.2250738585072009e-308, std::numeric_limits<double>::min(),
+                            std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest(), 0.1, 1.0 / 3};
+  std::vector<float> fs = {0.0f, -0.0f, 1e-45f, -1e-45f, 1.17549421e-38f, std::numeric_limits<float>::min(),
+                           std::numeric_limits<float>::max(), std::numeric_limits<float>::lowest(), 0.1f, 1.0f / 3};
+  for (int i = 0; i < 100000; ++i) {
+    const uint64_t u = rng();
+    double d;
+    float f;
+    const auto u32 = static_cast<uint32_t>(u >> 32);
+    std::memcpy(&d, &u, sizeof d);
+    std::memcpy(&f, &u32, sizeof f);
+    if (!std::isnan(d)) ds.push_back(d);
+    if (!std::isnan(f)) fs.push_back(f);
+  }
+  for (double d : ds) {
+    const std::string s(format_double(d, buf));
+    const double back = std::strtod(s.c_str(), nullptr);
+    ASSERT_EQ(std::memcmp(&back, &d, sizeof d), 0) << s;
+  }
+  for (float f : fs) {
+    const std::string s(format_float(f, buf));
+    const float back = std::strtof(s.c_str(), nullptr);
+    ASSERT_EQ(std::memcmp(&back, &f, sizeof f), 0) << s;
+  }
+  EXPECT_EQ(format_float(0.1f, buf), "0.1");
+  EXPECT_EQ(format_float(-0.0f, buf), "-0");
+  EXPECT_EQ(format_double(-std::numeric_limits<double>::infinity(), buf), "-inf");
+  EXPECT_EQ(format_double(std::nan(""), buf), "nan");
 }
 
 TEST(Text, Bools) {

@@ -106,6 +106,28 @@ TEST(CsvSink, WritesRfc4180Text) {
             ",-inf,false,\n");
 }
 
+TEST(CsvSink, FloatsAreShortestInTheirColumnsType) {
+  TempDir d;
+  std::string p = d.file("out.csv");
+  trestle::Batch in = BatchBuilder()
+                          .f32("score", {0.1f, 0.25f, 1.0f / 3.0f})
+                          .f64("x", {0.1, 1e300, static_cast<double>(0.1f)})
+                          .build();
+  Harness<CsvSink> sink(Options().set("path", p));
+  sink.open(in.schema());
+  sink.write(in);
+  sink.commit(true);
+  sink.close();
+  // A float32 is not widened before printing (0.1f was 0.100000001 with 9 digits); a
+  // float32 widened into a float64 column keeps the digits that make that double exact.
+  EXPECT_EQ(test::slurp(p),
+            "score,x\n"
+            "0.1,0.1\n"
+            "0.25,1e+300\n"
+            "0.33333334,0.10000000149011612\n");
+  EXPECT_EQ(read_back(p, in.schema()).at(0).column("score").f32(2), 1.0f / 3.0f);
+}
+
 TEST(CsvSink, NoFileBeforeTheFinalCommit) {
   TempDir d;
   std::string p = d.file("sub/dir/out.csv");  // parents are created

@@ -498,3 +498,25 @@ TEST(CsvSource, AShardIndexOutsideTheCountIsRefusedNamingBoth) {
 
 }  // namespace
 }  // namespace trestle_io
+
+namespace trestle_io {
+namespace {
+
+TEST(CsvSource, CancelWhileARecordIsHalfBufferedEndsTheRead) {
+  // The reader's buffer ends inside a record; a drain then stops further reads, which
+  // must end the input, not make the reader ask for the same partial record forever.
+  test::TempDir d;
+  std::string text = "id,s\n";
+  for (int i = 0; i < 200000; ++i) text += std::to_string(i) + ",some text to fill the buffer\n";
+  Harness<CsvSource> h(Options().set("path", d.write("a.csv", text)).set("parse_threads", int64_t{1}));
+  h.open();
+  ASSERT_TRUE(h.next(10).has_value());
+  h.recorded().cancel = true;
+  int64_t rows = 10;
+  for (auto b = h.next(1 << 30); b; b = h.next(1 << 30)) rows += b->num_rows();
+  EXPECT_LT(rows, 200000);
+  EXPECT_GT(rows, 10);  // what was buffered is read
+}
+
+}  // namespace
+}  // namespace trestle_io

@@ -227,6 +227,23 @@ TEST_F(SqliteSourceTest, AValueThatDoesNotFitRejectsOnlyItsRow) {
       << rej[3].reason;
 }
 
+TEST_F(SqliteSourceTest, RealsInMessagesAndDeadLettersAreShortestExactText) {
+  test::exec(db,
+             "CREATE TABLE r (id INTEGER, n INTEGER, x REAL);"
+             "INSERT INTO r VALUES (1, 0.1, 1e300);"
+             "INSERT INTO r VALUES (2, 0.30000000000000004, 5e-324);");
+  Harness<SqliteSource> h(source(db, "SELECT * FROM r ORDER BY id"));
+  h.open();
+  h.drain(10);
+  const auto& rej = h.recorded().rejected_records;
+  ASSERT_EQ(rej.size(), 2u);
+  // The shortest text that reads back to the same double, not 17 digits.
+  EXPECT_NE(rej[0].reason.find("column \"n\": the real 0.1 is not an int64"), std::string::npos) << rej[0].reason;
+  EXPECT_NE(rej[0].record.find("\"n\":0.1,\"x\":1e+300}"), std::string::npos) << rej[0].record;
+  EXPECT_NE(rej[1].reason.find("the real 0.30000000000000004 is not"), std::string::npos) << rej[1].reason;
+  EXPECT_NE(rej[1].record.find("\"x\":5e-324}"), std::string::npos) << rej[1].record;
+}
+
 TEST_F(SqliteSourceTest, BatchesHoldAtMostMaxRows) {
   Conn c(db);
   c.exec("CREATE TABLE seq (i INTEGER)");

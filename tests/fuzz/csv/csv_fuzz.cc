@@ -10,6 +10,8 @@
 //    (so no sample at open) and one row per batch gives the same rows, rejected records
 //    and counters: the sample and the reset to its mark lose, repeat or shift nothing,
 //    and batching changes nothing;
+//  - parsing in chunks on three threads (parse_threads, chunks of 1 to 128 bytes) gives
+//    the same rows, rejected records and counters as the first read;
 //  - for a file shorter than the record limit, reading every column as utf8 gives
 //    exactly the records, fields, lines and errors of a plain whole-buffer reference
 //    tokenizer below (so read chunk boundaries change nothing).
@@ -288,6 +290,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Outcome b = run<trestle_io::CsvSource>(second, 1);
   if (!b.opened) fail("the second open() failed");
   check_same(a, b);
+
+  // The same in chunks parsed on three threads (the chunk size from the types byte).
+  Options parallel = first;
+  parallel.set("parse_threads", int64_t{3}).set("parse_chunk_bytes", int64_t{1 + types % 128});
+  Outcome p = run<trestle_io::CsvSource>(parallel, (opt & 64) ? 3 : 1024);
+  if (!p.opened) fail("the parallel open() failed");
+  p.counters.erase("parse_chunks");
+  check_same(a, p);
 
   // Every column as text, nothing null: the fields exactly as the reference reads them.
   if (small) {
