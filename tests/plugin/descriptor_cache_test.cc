@@ -219,6 +219,20 @@ TEST(PluginDescriptorCacheTest, TheFileIsWrittenPrivatelyAndOnlyWhenSomethingCha
   EXPECT_THAT(ReadAll(p.cache_file), HasSubstr("\"fixture_duplicate\""));
 }
 
+TEST(PluginDescriptorCacheTest, ACacheThatCannotBeWrittenCostsOnlyTheLoading) {
+  PluginDir p;
+  p.Add("good", "libgood.so");
+  std::ofstream(p.tmp / "blocker") << "a file where the cache's directory should be";
+  PluginDescriptorCache cache = PluginDescriptorCache::Open(p.tmp / "blocker/cache/plugins.json", kTag);
+  PluginRegistry registry = PluginRegistry::Load({p.dir}, kSkipSecurity, &cache);
+  EXPECT_THAT(registry.Refusals(), IsEmpty());
+  EXPECT_THAT(registry.Names(), ElementsAre("fixture_passthrough", "fixture_rows"));
+  Status saved = cache.Save();
+  EXPECT_FALSE(saved.ok());
+  EXPECT_THAT(saved.message(), HasSubstr(p.tmp / "blocker"));
+  EXPECT_NE(registry.FindDef("fixture_rows"), nullptr);
+}
+
 TEST(PluginDescriptorCacheTest, WithoutAFileNothingIsRemembered) {
   PluginDir p;
   p.Add("good", "libgood.so");
