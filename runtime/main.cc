@@ -8,6 +8,7 @@
 #include <glog/logging.h>
 
 #include "commands.h"
+#include "exec/worker_threads_joined.h"
 #include "exit_codes.h"
 #include "fatal_signals.h"
 #include "process_start.h"
@@ -43,6 +44,8 @@ int main(int argc, char** argv) {
   FLAGS_colorlogtostderr = true;
   google::InitGoogleLogging(argv[0]);
   trestle::cli::InstallFatalSignalHandlers();
+  // Every command returns through here; oneTBB's workers are joined on the way out.
+  trestle::WorkerThreadsJoined tbb_workers;
   // A file-size limit (ulimit -f) makes writes fail with EFBIG, reported like a full
   // disk, instead of killing the process with SIGXFSZ.
   std::signal(SIGXFSZ, SIG_IGN);

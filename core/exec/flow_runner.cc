@@ -299,6 +299,15 @@ Status FlowRunner::Run() {
     }
   };
 
+  // `threads: 1` with one source (a batch run): the calling thread reads a batch and runs
+  // it through the graph before it reads the next, as a single-threaded program does, so
+  // that `threads` counts every thread of the data path. Otherwise each source is read on
+  // a thread of its own (a pump) while the arena's threads run the graph.
+  size_t pumped_sources = 0;
+  for (const auto& node : plan_->nodes)
+    if (node->info.role == Role::kSource) ++pumped_sources;
+  const bool read_inline = ex.threads == 1 && pumped_sources == 1 && port == nullptr;
+
   im.Execute([&] {
     im.graph = std::make_unique<flow::graph>();
     flow::graph& g = *im.graph;
@@ -429,7 +438,7 @@ Status FlowRunner::Run() {
       for (int src : plan_->nodes[k]->inputs)
         if (im.out[static_cast<size_t>(src)] != nullptr) flow::make_edge(*im.out[static_cast<size_t>(src)], *im.in[k]);
     for (size_t k = 0; k < n; ++k)
-      if (im.drivers[k] && !plan_->nodes[k]->info.aggregating) g.reserve_wait();
+      if (im.drivers[k] && !plan_->nodes[k]->info.aggregating && !read_inline) g.reserve_wait();
   });
 
   if (ex.commit_every_batches > 0) {
@@ -464,10 +473,21 @@ Status FlowRunner::Run() {
   std::vector<std::thread> pumps;
   for (size_t k = 0; k < n; ++k) {
     if (!im.drivers[k] || plan_->nodes[k]->info.aggregating) continue;
-    pumps.emplace_back([&im, k] {
+    auto* entry = static_cast<flow::broadcast_node<BatchMessage>*>(im.out[k]);
+    if (read_inline) {
+      im.drivers[k]->Pump([&](BatchMessage m) { im.Execute([&] { entry->try_put(m); im.graph->wait_for_all(); }); },
+                          &im.on_done);
+      continue;
+    }
+    pumps.emplace_back([&im, k, entry] {
       EnsureSignalStack();
-      flow::broadcast_node<BatchMessage>* entry = static_cast<flow::broadcast_node<BatchMessage>*>(im.out[k]);
-      im.drivers[k]->Pump([&](BatchMessage m) { im.Execute([&] { entry->try_put(m); }); }, &im.on_done);
+      // try_put from outside the arena submits the successors' tasks to the graph's arena
+      // and returns: the pump never waits for a slot in the arena (which, full, would have
+      // it wait for a worker to take its call, batch by batch).
+      im.drivers[k]->Pump([&](BatchMessage m) {
+        TsanHandOffRelease();
+        entry->try_put(m);
+      }, &im.on_done);
       im.Execute([&] { im.graph->release_wait(); });
     });
   }

@@ -3,12 +3,14 @@
 // fixed windows and findings. Not installed.
 #include <pthread.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <string>
 #include <thread>
 
 #include <trestle/sdk.hpp>
@@ -17,8 +19,15 @@
 
 namespace {
 
+/// Appends the calling thread's id (gettid) as one line to `path`; nothing when empty.
+void RecordThread(const std::string& path) {
+  if (path.empty()) return;
+  std::ofstream(path, std::ios::app) << ::gettid() << "\n";
+}
+
 /// Rows id = 0, 1, 2... (int64) and x = id * 0.5 (float64), `rows` of them (0 = until
-/// stopped), sleeping `sleep_ms` before each batch. Appends each ack to `ack_file`.
+/// stopped), sleeping `sleep_ms` before each batch. Appends each ack to `ack_file`, and
+/// the id of the thread of each next() call to `thread_file`.
 /// With `idle_after` rows > 0 it then goes idle as a drained stream does: each call
 /// waits `idle_ms` and returns an empty batch, until stopped; each ack line then also
 /// says how many such idle calls came before it.
@@ -29,6 +38,7 @@ class Sequence final : public trestle::DataSource {
         .param<int64_t>("rows", "rows in all; 0 = endless", 100).min(0)
         .param<int64_t>("sleep_ms", "pause before each batch", 0).min(0)
         .param<std::string>("ack_file", "file that receives one line per ack", "")
+        .param<std::string>("thread_file", "file that receives the calling thread's id, one line per next()", "")
         .param<int64_t>("idle_after", "rows after which every call returns an empty batch; 0 = never", 0).min(0)
         .param<int64_t>("idle_ms", "how long an idle call waits before its empty batch", 100).min(0)
         .output_doc("id int64, x float64");
@@ -38,11 +48,13 @@ class Sequence final : public trestle::DataSource {
         sleep_ms_(o.get<int64_t>("sleep_ms")),
         idle_after_(o.get<int64_t>("idle_after")),
         idle_ms_(o.get<int64_t>("idle_ms")),
-        ack_file_(o.get<std::string>("ack_file")) {}
+        ack_file_(o.get<std::string>("ack_file")),
+        thread_file_(o.get<std::string>("thread_file")) {}
   trestle::Schema open() override {
     return trestle::Schema({{"id", trestle::Type::Int64, false}, {"x", trestle::Type::Float64, true}});
   }
   std::optional<trestle::Batch> next(int64_t max_rows, trestle::Context& ctx) override {
+    RecordThread(thread_file_);
     if (rows_ > 0 && next_ >= rows_) return std::nullopt;
     if (idle_after_ > 0 && next_ >= idle_after_) {
       for (int64_t slept = 0; slept < idle_ms_ && !ctx.cancelled(); slept += 10)
@@ -71,7 +83,7 @@ class Sequence final : public trestle::DataSource {
 
  private:
   int64_t rows_, sleep_ms_, idle_after_, idle_ms_;
-  std::string ack_file_;
+  std::string ack_file_, thread_file_;
   int64_t next_ = 0;
   int64_t idle_calls_ = 0;
 };
@@ -79,7 +91,8 @@ class Sequence final : public trestle::DataSource {
 /// Passes batches through; fails as scripted: `unavailable_calls` first calls return
 /// UNAVAILABLE, rows whose id is a multiple of `reject_every` are rejected, a batch
 /// containing id `data_error_id` fails with DATA_ERROR, one containing `throw_id` throws
-/// a std::runtime_error, and every call sleeps `sleep_ms` (ignoring cancellation).
+/// a std::runtime_error, and every call sleeps `sleep_ms` (ignoring cancellation). Each
+/// call appends its thread's id to `thread_file`.
 class Scripted final : public trestle::Transform {
  public:
   static trestle::OperatorSpec spec() {
@@ -89,17 +102,19 @@ class Scripted final : public trestle::Transform {
         .param<int64_t>("data_error_id", "a batch holding this id fails with DATA_ERROR; -1 = none", -1)
         .param<int64_t>("throw_id", "a batch holding this id throws; -1 = none", -1)
         .param<int64_t>("sleep_ms", "pause in every call", 0).min(0)
+        .param<std::string>("thread_file", "file that receives the calling thread's id, one line per call", "")
         .input_doc("id int64");
   }
   explicit Scripted(const trestle::Options& o)
       : unavailable_(o.get<int64_t>("unavailable_calls")), reject_every_(o.get<int64_t>("reject_every")),
         data_error_id_(o.get<int64_t>("data_error_id")), throw_id_(o.get<int64_t>("throw_id")),
-        sleep_ms_(o.get<int64_t>("sleep_ms")) {}
+        sleep_ms_(o.get<int64_t>("sleep_ms")), thread_file_(o.get<std::string>("thread_file")) {}
   trestle::Schema open(const trestle::Schema& in) override {
     in.require("id", trestle::Type::Int64);
     return in;
   }
   trestle::Batch process(trestle::Batch in, trestle::Context& ctx) override {
+    RecordThread(thread_file_);
     if (sleep_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms_));
     if (calls_++ < unavailable_) throw trestle::Unavailable("scripted outage " + std::to_string(calls_));
     const trestle::Column& id = in.column("id");
@@ -118,6 +133,7 @@ class Scripted final : public trestle::Transform {
 
  private:
   int64_t unavailable_, reject_every_, data_error_id_, throw_id_, sleep_ms_;
+  std::string thread_file_;
   int64_t calls_ = 0;
 };
 

@@ -1,0 +1,54 @@
+// execution.threads: which threads the data path runs on (core/exec/flow_runner.h).
+#include <set>
+
+#include "cli_fixture.h"
+
+namespace trestle::clitest {
+namespace {
+
+class ThreadsTest : public CliTest {
+ protected:
+  void WritePipeline(int threads) const {
+    Write("p.yaml", R"(pipeline: threads
+nodes:
+  - {name: seq, type: sequence, options: {rows: 5000, thread_file: source.tids}}
+  - {name: pass, type: scripted, inputs: [seq], options: {thread_file: transform.tids}}
+  - {name: out, type: jsonl_sink, inputs: [pass], options: {path: out.jsonl}}
+execution: {batch_rows: 100, threads: )" + std::to_string(threads) + "}\n");
+  }
+  std::set<std::string> Threads(const std::string& file) const {
+    std::vector<std::string> lines = Lines(file);
+    return {lines.begin(), lines.end()};
+  }
+};
+
+TEST_F(ThreadsTest, OneThreadReadsAndProcessesEveryBatchOnTheSameThread) {
+  WritePipeline(1);
+  ProcessResult r = Trestle({"run", "p.yaml"});
+  ASSERT_EXIT_CODE(r, 0);
+  EXPECT_EQ(Lines("out.jsonl").size(), 5000u);
+  std::set<std::string> source = Threads("source.tids");
+  std::set<std::string> transform = Threads("transform.tids");
+  // 50 batches and the call that found the end; 50 batches processed.
+  EXPECT_EQ(Lines("source.tids").size(), 51u);
+  EXPECT_EQ(Lines("transform.tids").size(), 50u);
+  ASSERT_EQ(source.size(), 1u) << "the source was read on several threads";
+  EXPECT_EQ(transform, source) << "with threads: 1 the batches ran on a thread other than the source's";
+}
+
+TEST_F(ThreadsTest, WithTwoThreadsTheSourceReadsBesideTheArena) {
+  WritePipeline(2);
+  ProcessResult r = Trestle({"run", "p.yaml"});
+  ASSERT_EXIT_CODE(r, 0);
+  EXPECT_EQ(Lines("out.jsonl").size(), 5000u);
+  std::set<std::string> source = Threads("source.tids");
+  std::set<std::string> transform = Threads("transform.tids");
+  ASSERT_EQ(source.size(), 1u);
+  // The source's thread only puts batches into the graph: it never runs a node's body.
+  EXPECT_EQ(transform.count(*source.begin()), 0u) << "the source's thread ran the transform";
+  // The arena has two threads (the main thread and one worker): no more run the bodies.
+  EXPECT_LE(transform.size(), 2u);
+}
+
+}  // namespace
+}  // namespace trestle::clitest
