@@ -12,14 +12,13 @@ OpenWatchdog::OpenWatchdog(const core::PlanControl* control, std::chrono::millis
     : control_(control), grace_(grace), thread_([this] { Loop(); }) {}
 
 OpenWatchdog::~OpenWatchdog() {
-  done_.store(true);
+  sleep_.Stop();
   if (thread_.joinable()) thread_.join();
 }
 
 void OpenWatchdog::Loop() {
   std::chrono::steady_clock::time_point interrupted_at{};
-  while (!done_.load()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  while (sleep_.SleepFor(std::chrono::milliseconds(50))) {
     const auto now = std::chrono::steady_clock::now();
     if (control_->interrupted() && interrupted_at == std::chrono::steady_clock::time_point{}) interrupted_at = now;
     auto current = control_->Current();

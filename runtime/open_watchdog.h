@@ -7,11 +7,11 @@
 /// the process with exit code 1. Nothing has been written by then: operators may not
 /// have side effects before their first batch (docs/plugin-guide.md).
 
-#include <atomic>
 #include <chrono>
 #include <thread>
 
 #include "graph/plan_control.h"
+#include "stoppable_sleep.h"
 
 namespace trestle::cli {
 
@@ -27,7 +27,7 @@ class OpenWatchdog {
   void Loop();
   const core::PlanControl* control_;
   std::chrono::milliseconds grace_;
-  std::atomic<bool> done_{false};
+  StoppableSleep sleep_;
   std::thread thread_;
 };
 

@@ -11,8 +11,7 @@ ProgressDisplay::ProgressDisplay(const core::FlowRunner* runner) : runner_(runne
   if (!isatty(STDERR_FILENO)) return;
   thread_ = std::thread([this] {
     const auto t0 = std::chrono::steady_clock::now();
-    while (!done_.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    while (sleep_.SleepFor(std::chrono::milliseconds(250))) {
       core::RunProgress p = runner_->Progress();
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       double rate = secs > 0 ? static_cast<double>(p.rows_read) / secs : 0;
@@ -31,7 +30,7 @@ ProgressDisplay::ProgressDisplay(const core::FlowRunner* runner) : runner_(runne
 ProgressDisplay::~ProgressDisplay() { Stop(); }
 
 void ProgressDisplay::Stop() {
-  done_.store(true);
+  sleep_.Stop();
   if (thread_.joinable()) thread_.join();
 }
 

@@ -2,11 +2,11 @@
 /// ProgressDisplay: while a batch run goes on a terminal, redraws one stderr line with
 /// rows read, rows/s and the share of the input read (when the sources know it).
 
-#include <atomic>
 #include <functional>
 #include <thread>
 
 #include "exec/flow_runner.h"
+#include "stoppable_sleep.h"
 
 namespace trestle::cli {
 
@@ -20,7 +20,7 @@ class ProgressDisplay {
 
  private:
   const core::FlowRunner* runner_;
-  std::atomic<bool> done_{false};
+  StoppableSleep sleep_;
   std::thread thread_;
 };
 

@@ -1,5 +1,7 @@
 #include "signal_watcher.h"
 
+#include <pthread.h>
+
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -24,8 +26,12 @@ void SignalWatcher::Start(Actions actions, double drain_timeout_s) {
 }
 
 void SignalWatcher::Stop() {
+  if (!thread_.joinable()) return;
   done_.store(true);
-  if (thread_.joinable()) thread_.join();
+  // Wakes the watcher from its sigtimedwait now rather than at the end of its tick (up
+  // to 100 ms added to every run). It sees done_ first and acts on nothing it receives.
+  pthread_kill(thread_.native_handle(), SIGHUP);
+  thread_.join();
 }
 
 void SignalWatcher::Loop() {
@@ -39,6 +45,7 @@ void SignalWatcher::Loop() {
   while (!done_.load()) {
     timespec tick{0, 100 * 1000 * 1000};
     int sig = sigtimedwait(&set, nullptr, &tick);
+    if (done_.load()) break;
     if (sig == SIGHUP) {
       LOG(INFO) << "received SIGHUP: looking for new model versions";
       if (actions_.reload) actions_.reload();
