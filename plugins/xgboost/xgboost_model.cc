@@ -74,6 +74,12 @@ trestle::OperatorSpec XGBoostModel::spec() {
                           std::string("score"))
       .param<std::string>("label_output", "the name of the label column (binary:logistic and multi-class models)",
                           std::string("label"))
+      .param<std::string>("score_type",
+                          "the type of the score columns: float32 (XGBoost's own precision: every score is exactly what "
+                          "XGBoost computed, and is written with the fewest digits that read back as it) or float64 (the "
+                          "same values widened, for a table or a consumer that wants float64)",
+                          std::string("float32"))
+      .one_of({"float32", "float64"})
       .param<int>("nthread",
                   "XGBoost threads per prediction call (XGBoost's nthread, set on the booster at load); concurrent batches "
                   "each use up to this many",
@@ -87,13 +93,13 @@ trestle::OperatorSpec XGBoostModel::spec() {
                  "as 0/1, values are passed to XGBoost as float32). A null or NaN is XGBoost's missing value and takes the "
                  "trees' default branch; no row is rejected")
       .output_doc(
-          "the input columns, then, by the model's objective: binary:logistic: float64 <output> (the probability) and "
-          "int64 <label_output> = 1 if <output> >= threshold else 0; multi:softprob: float64 <output>_<k> for each class "
+          "the input columns, then, by the model's objective: binary:logistic: <output> (the probability, float32 or float64 by score_type) and "
+          "int64 <label_output> = 1 if <output> >= threshold else 0; multi:softprob: <output>_<k> for each class "
           "k (the probabilities) and int64 <label_output> = the class of the highest probability (the first on a tie); "
           "multi:softmax: the same columns, but XGBoost predicts only the class for softmax, so the operator asks for the "
           "per-class margins and applies softmax itself (the probabilities multi:softprob gives for the same trees) and "
           "<label_output> is the class XGBoost predicts; any other objective (reg:*, binary:logitraw, binary:hinge, "
-          "count:*, rank:*, survival:*...): float64 <output>, XGBoost's prediction as is. A model with several targets "
+          "count:*, rank:*, survival:*...): <output>, XGBoost's prediction as is. A model with several targets "
           "writes <output>_<k> per target k instead (and binary:logistic int64 <label_output>_<k> per target). Every "
           "input row comes out, in order. Threading: gbtree and dart models score concurrent batches with one shared "
           "booster (XGBoost's prediction is thread-safe for them since 1.4); a gblinear model, which XGBoost cannot "
@@ -106,6 +112,7 @@ XGBoostModel::XGBoostModel(const trestle::Options& o)
     : path_(resolve_model(o)),
       booster_(Booster::load(path_, checked_nthread(o))),
       threshold_(o.get<double>("threshold")),
+      score_type_(o.get<std::string>("score_type") == "float64" ? trestle::Type::Float64 : trestle::Type::Float32),
       output_(o.get<std::string>("output")),
       label_(o.get<std::string>("label_output")),
       framework_("xgboost " + Booster::version()),
@@ -171,6 +178,8 @@ XGBoostModel::XGBoostModel(const trestle::Options& o)
 
   if (!(threshold_ >= 0 && threshold_ <= 1)) throw trestle::InvalidArgument("option \"threshold\" must be within [0, 1]");
   if (output_.empty()) throw trestle::InvalidArgument("option \"output\" must not be empty");
+  if (const std::string t = o.get<std::string>("score_type"); t != "float32" && t != "float64")
+    throw trestle::InvalidArgument("option \"score_type\" must be float32 or float64, got \"" + t + "\"");
   const bool labels = kind_ != Kind::Score;
   if (labels && label_.empty()) throw trestle::InvalidArgument("option \"label_output\" must not be empty");
 
@@ -183,10 +192,10 @@ XGBoostModel::XGBoostModel(const trestle::Options& o)
     outputs_.push_back({name, type, false});
   };
   if (width_ == 1) {
-    add(output_, trestle::Type::Float64, "output");
+    add(output_, score_type_, "output");
     if (labels) add(label_, trestle::Type::Int64, "label_output");
   } else {
-    for (size_t k = 0; k < width_; ++k) add(output_ + "_" + std::to_string(k), trestle::Type::Float64, "output");
+    for (size_t k = 0; k < width_; ++k) add(output_ + "_" + std::to_string(k), score_type_, "output");
     if (kind_ == Kind::Binary) {
       for (size_t k = 0; k < width_; ++k) add(label_ + "_" + std::to_string(k), trestle::Type::Int64, "label_output");
     } else if (labels) {
@@ -255,6 +264,13 @@ void XGBoostModel::give_back(std::unique_ptr<Scratch> s) {
   scratch_.push_back(std::move(s));
 }
 
+template <class It>
+trestle::Column XGBoostModel::score_column(It begin, It end) const {
+  if (score_type_ == trestle::Type::Float32)
+    return trestle::Column::from_values(score_type_, std::vector<float>(begin, end));
+  return trestle::Column::from_values(score_type_, std::vector<double>(begin, end));
+}
+
 trestle::Batch XGBoostModel::predict(trestle::Batch in, trestle::Context& ctx) {
   const auto rows = static_cast<size_t>(in.num_rows());
   std::vector<trestle::Column> columns = in.columns();
@@ -272,14 +288,11 @@ trestle::Batch XGBoostModel::predict(trestle::Batch in, trestle::Context& ctx) {
                             std::to_string(width_) + " from model file \"" + path_ + "\"");
 
   if (width_ == 1) {
-    std::vector<double> score(y.begin(), y.end());
+    columns.push_back(score_column(y.begin(), y.end()));
     if (kind_ == Kind::Binary) {
       std::vector<int64_t> label(rows);
-      for (size_t r = 0; r < rows; ++r) label[r] = score[r] >= threshold_ ? 1 : 0;
-      columns.push_back(trestle::Column::from_values(trestle::Type::Float64, std::move(score)));
+      for (size_t r = 0; r < rows; ++r) label[r] = static_cast<double>(y[r]) >= threshold_ ? 1 : 0;
       columns.push_back(trestle::Column::from_values(trestle::Type::Int64, std::move(label)));
-    } else {
-      columns.push_back(trestle::Column::from_values(trestle::Type::Float64, std::move(score)));
     }
   } else {
     const size_t w = width_;
@@ -310,7 +323,7 @@ trestle::Batch XGBoostModel::predict(trestle::Batch in, trestle::Context& ctx) {
       for (size_t k = 0; k < w; ++k)
         for (size_t r = 0; r < rows; ++r) labels[k][r] = value[k][r] >= threshold_ ? 1 : 0;
     }
-    for (auto& v : value) columns.push_back(trestle::Column::from_values(trestle::Type::Float64, std::move(v)));
+    for (auto& v : value) columns.push_back(score_column(v.begin(), v.end()));
     for (auto& l : labels) columns.push_back(trestle::Column::from_values(trestle::Type::Int64, std::move(l)));
   }
   give_back(std::move(s));

@@ -52,6 +52,9 @@ class XGBoostModel final : public trestle::Model {
   std::unique_ptr<Scratch> take_scratch();
   void give_back(std::unique_ptr<Scratch> s);
   void run(const std::vector<float>& matrix, size_t rows, std::vector<float>& result) const;
+  /// A score column of score_type_ holding the values [begin, end).
+  template <class It>
+  trestle::Column score_column(It begin, It end) const;
 
   std::string path_;
   Booster booster_;
@@ -62,6 +65,7 @@ class XGBoostModel final : public trestle::Model {
   bool inplace_ = true;  // false: DMatrix path under serial_
   std::vector<std::string> features_;
   double threshold_;
+  trestle::Type score_type_;  ///< of the score columns: float32 or float64
   std::string output_, label_;
   std::string framework_, version_;
   std::vector<trestle::Field> outputs_;

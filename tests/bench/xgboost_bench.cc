@@ -185,6 +185,7 @@ int main(int argc, char** argv) {
   options.emplace_back("threshold", threshold);
   options.emplace_back("output", text("score"));
   options.emplace_back("label_output", text("label"));
+  options.emplace_back("score_type", text("float32"));
   trestle::core::OptionValue nthread;
   nthread.type = ParamType::kInt;
   nthread.integer = 1;
@@ -264,7 +265,7 @@ int main(int argc, char** argv) {
     const trestle::Column& score = node_out.column("score");
     if (node_out.num_rows() != rows || direct_out.size() != static_cast<size_t>(rows)) die("row counts differ");
     for (int64_t r = 0; r < rows; ++r)
-      if (score.f64(r) != static_cast<double>(direct_out[static_cast<size_t>(r)]))
+      if (score.f32(r) != direct_out[static_cast<size_t>(r)])
         die("node and direct scores differ at row " + std::to_string(r));
 
     const int64_t iterations = std::max<int64_t>(1, args.min_rows / rows);

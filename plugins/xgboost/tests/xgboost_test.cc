@@ -202,10 +202,31 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(XGBoost, SoftmaxProbabilitiesSumToOne) {
-  Harness<XGBoostModel> h(model("softmax.json"));
-  Batch out = score(h, features("iris"));
-  for (int64_t r = 0; r < out.num_rows(); ++r)
-    EXPECT_NEAR(out.column("score_0").f64(r) + out.column("score_1").f64(r) + out.column("score_2").f64(r), 1.0, 1e-12);
+  // Computed in double; float32 scores (the default) each round once, float64 keep them.
+  for (const auto& [type, tolerance] : {std::pair<std::string, double>{"float32", 1e-6}, {"float64", 1e-12}}) {
+    Harness<XGBoostModel> h(model("softmax.json").set("score_type", type));
+    Batch out = score(h, features("iris"));
+    EXPECT_EQ(out.column("score_0").type(), type == "float32" ? Type::Float32 : Type::Float64);
+    for (int64_t r = 0; r < out.num_rows(); ++r)
+      EXPECT_NEAR(out.column("score_0").as_double(r) + out.column("score_1").as_double(r) + out.column("score_2").as_double(r),
+                  1.0, tolerance) << type;
+  }
+}
+
+TEST(XGBoost, Float32ScoresAreXGBoostsOwnAndFloat64TheSameValuesWidened) {
+  Batch in = features("breast_cancer");
+  Harness<XGBoostModel> f32(model("binary.json"));
+  Harness<XGBoostModel> f64(model("binary.json").set("score_type", "float64"));
+  Batch a = score(f32, in);
+  Batch b = score(f64, in);
+  ASSERT_EQ(a.column("score").type(), Type::Float32);
+  ASSERT_EQ(b.column("score").type(), Type::Float64);
+  ASSERT_EQ(a.num_rows(), b.num_rows());
+  for (int64_t r = 0; r < a.num_rows(); ++r) {
+    EXPECT_EQ(static_cast<double>(a.column("score").f32(r)), b.column("score").f64(r)) << "row " << r;
+    EXPECT_EQ(a.column("label").i64(r), b.column("label").i64(r)) << "row " << r;
+  }
+  EXPECT_THAT(invalid(model("binary.json").set("score_type", "float16"), in), HasSubstr("score_type"));
 }
 
 // ---- inputs by name ---------------------------------------------------------------
@@ -314,8 +335,8 @@ TEST(XGBoost, NullsAreNaNAndNoRowIsRejected) {
   Harness<XGBoostModel> c(model("multiclass.json"));
   Batch out = score(c, all_missing.build());
   ASSERT_EQ(out.num_rows(), 2);
-  EXPECT_EQ(out.column("score_0").f64(0), out.column("score_0").f64(1));
-  EXPECT_NEAR(out.column("score_0").f64(0) + out.column("score_1").f64(0) + out.column("score_2").f64(0), 1.0, 1e-6);
+  EXPECT_EQ(out.column("score_0").as_double(0), out.column("score_0").as_double(1));
+  EXPECT_NEAR(out.column("score_0").as_double(0) + out.column("score_1").as_double(0) + out.column("score_2").as_double(0), 1.0, 1e-6);
 }
 
 // ---- outputs and options -------------------------------------------------------------
@@ -366,7 +387,7 @@ TEST(XGBoost, ASlicedBatchScoresItsOwnRows) {
   Table expected = read_csv(data("regression.expected.csv"));
   ASSERT_EQ(out.num_rows(), 25);
   for (int64_t r = 0; r < 25; ++r)
-    EXPECT_NEAR(out.column("score").f64(r), *expected.columns[0][static_cast<size_t>(r + 10)], kTolerance);
+    EXPECT_NEAR(out.column("score").as_double(r), *expected.columns[0][static_cast<size_t>(r + 10)], kTolerance);
 }
 
 // ---- model files ----------------------------------------------------------------------
@@ -377,7 +398,7 @@ TEST(XGBoost, ADirectoryResolvesToItsModelFile) {
   Harness<XGBoostModel> h(Options().set("model", dir.str()));
   Batch out = score(h, features("diabetes"));
   Table expected = read_csv(data("regression.expected.csv"));
-  EXPECT_NEAR(out.column("score").f64(0), *expected.columns[0][0], kTolerance);
+  EXPECT_NEAR(out.column("score").as_double(0), *expected.columns[0][0], kTolerance);
 
   // xgboost.json comes before model.ubj.
   fs::copy_file(data("binary.json"), dir / "xgboost.json");
@@ -449,7 +470,7 @@ TEST(XGBoost, FeaturesOption) {
   Batch out = score(h, b.build());
   Table expected = read_csv(data("unnamed.expected.csv"));
   for (int64_t r = 0; r < out.num_rows(); ++r)
-    EXPECT_NEAR(out.column("score").f64(r), *expected.columns[0][static_cast<size_t>(r)], kTolerance);
+    EXPECT_NEAR(out.column("score").as_double(r), *expected.columns[0][static_cast<size_t>(r)], kTolerance);
   EXPECT_THAT(invalid(model("unnamed.json").set("features", renamed), bc), HasSubstr("requires column \"f0\""));
 }
 
