@@ -24,13 +24,8 @@ class StoppableSleep {
     }
     cv_.notify_all();
   }
-  bool stopped() const {
-    std::lock_guard<std::mutex> l(mu_);
-    return stopped_;
-  }
-
  private:
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::condition_variable cv_;
   bool stopped_ = false;
 };

@@ -1,10 +1,11 @@
 #pragma once
 /// FlowRunner: runs a Plan as one oneTBB flow graph in its own task_arena. Sources are
 /// read on threads of their own (with `threads: 1` and one source, a batch run reads on
-/// the calling thread, one batch through the graph at a time); transforms and models are function_nodes with the
-/// node's concurrency; sinks are serial function_nodes, behind a sequencer_node when
-/// they want source order; monitors never hold up the flow. A committer thread commits
-/// the sinks every `commit_every_batches` and acks the sources for what was committed.
+/// the calling thread, one batch through the graph at a time); transforms and models
+/// are function_nodes with the node's concurrency; sinks are serial function_nodes,
+/// behind a sequencer_node when they want source order; monitors never hold up the
+/// flow. A committer thread commits the sinks every `commit_every_batches` and acks the
+/// sources for what was committed.
 /// At the end: final commit (only when the run succeeded), acks, close.
 
 #include <atomic>

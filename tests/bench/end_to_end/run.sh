@@ -12,7 +12,8 @@
 #
 #   run.sh BUILD_DIR OUT_DIR [ROWS [RUNS]]        (defaults: 2000000 rows, 3 runs)
 #
-# Environment: E2E_TRESTLE, E2E_PLUGIN_DIR, E2E_HANDWRITTEN override the paths under
+# Environment: E2E_BATCH_ROWS sets Trestle's execution.batch_rows (default: the
+# runtime's); E2E_TRESTLE, E2E_PLUGIN_DIR, E2E_HANDWRITTEN override the paths under
 # BUILD_DIR; E2E_STARTUP_REPS (default 10) start-up measurements; E2E_RSS_20M=1 also
 # measures peak RSS on 20M rows (about 1.3 GB of CSV in OUT_DIR, slow); E2E_INSTRUCTIONS=1
 # also counts the instructions of Trestle (1 thread) and the hand-written program on 200k

@@ -1,10 +1,11 @@
-# Precompiled headers for the tree's own targets: a build time measure only.
+# Build time measures, no behaviour change: precompiled headers for the tree's own
+# targets (clang), and the test executables compiled at -O1 (Release builds).
 #
+# Precompiled headers.
 # Most of a build's time went into parsing the same few large headers again for every
 # file (nlohmann/json.hpp and GoogleTest/GoogleMock are 2 to 4 s each at -O3, in most of
-# the tree's ~430 files). trestle_precompile_headers() (called once, from the top
-# directory, after every part is added) gives each C++ target of the tree with at least
-# three C++ files one precompiled header of its own, built with that target's own flags:
+# the tree's ~430 files). Each C++ target of the tree with at least three C++
+# files gets a precompiled header of its own, built with that target's own flags:
 #   - every such target: a few standard headers and nlohmann/json.hpp;
 #   - a target that links GoogleTest (or the core tests' main): gtest.h, and gmock.h when
 #     it links GoogleMock.
@@ -50,19 +51,32 @@ function(_trestle_pch_target target)
   target_precompile_headers(${target} PRIVATE ${_for_cxx})
 endfunction()
 
-function(_trestle_pch_directory dir)
+# The test executables (targets named *_test) at -O1 rather than Release's -O3: they
+# were more than half of a Release build's compile time, and what they test (the
+# libraries, plugins and the executable) keeps -O3. Benchmarks are not *_test targets.
+function(_trestle_test_optimisation target)
+  get_target_property(_type ${target} TYPE)
+  if(_type STREQUAL "EXECUTABLE" AND target MATCHES "_test$" AND CMAKE_BUILD_TYPE STREQUAL "Release"
+     AND NOT TRESTLE_SANITIZER)  # sanitizer builds compile everything at -O1 already
+    target_compile_options(${target} PRIVATE -O1)
+  endif()
+endfunction()
+
+function(_trestle_build_time_directory dir)
   get_property(_targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
   foreach(_t IN LISTS _targets)
-    _trestle_pch_target(${_t})
+    if(TRESTLE_PCH)
+      _trestle_pch_target(${_t})
+    endif()
+    _trestle_test_optimisation(${_t})
   endforeach()
   get_property(_subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
   foreach(_d IN LISTS _subdirs)
-    _trestle_pch_directory(${_d})
+    _trestle_build_time_directory(${_d})
   endforeach()
 endfunction()
 
-function(trestle_precompile_headers)
-  if(TRESTLE_PCH)
-    _trestle_pch_directory(${PROJECT_SOURCE_DIR})
-  endif()
+# Call once, from the top directory, after every part is added.
+function(trestle_build_time_measures)
+  _trestle_build_time_directory(${PROJECT_SOURCE_DIR})
 endfunction()
