@@ -101,8 +101,13 @@ std::string PluginDescriptorCache::ExecutablePath() {
 std::string PluginDescriptorCache::ExecutableTag() {
   std::string tag = std::string("trestle ") + TRESTLE_VERSION + " ABI " + std::to_string(TRESTLE_ABI_MAJOR) + "." +
                     std::to_string(TRESTLE_ABI_MINOR);
+  // The file the link names, not stat("/proc/self/exe"): under valgrind that is the
+  // tool's own executable (valgrind answers only readlink for its client), and the tag
+  // then told every run under valgrind, and the next run without it, to rebuild the
+  // cache by loading every plugin library.
+  const std::string exe = ExecutablePath();
   struct stat st {};
-  if (::stat("/proc/self/exe", &st) == 0)
+  if (!exe.empty() && ::stat(exe.c_str(), &st) == 0)
     tag += " size " + std::to_string(st.st_size) + " mtime " + std::to_string(Nanoseconds(st.st_mtim));
   return tag;
 }

@@ -2,11 +2,13 @@
 // plugin libraries its pipeline uses, `plugins list` loads none, and a plugin replaced
 // on disk is described again; TRESTLE_PLUGIN_CACHE chooses the file or turns it off.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "../sanitized_build.h"
 #include "cli_fixture.h"
 
 namespace trestle::clitest {
@@ -166,6 +168,26 @@ TEST_F(PluginCacheTest, TheDefaultCacheLivesInTheUsersCacheDirectory) {
   o.env["XDG_CACHE_HOME"] = Path("xdg");
   ASSERT_EQ(Trestle({"validate", "p.yaml"}, o).exit_code, 0);
   EXPECT_EQ(List("xdg/trestle").size(), 1u);
+}
+
+TEST_F(PluginCacheTest, ARunUnderValgrindUsesTheCacheAsItIs) {
+  // Under valgrind, /proc/self/exe is valgrind's own executable for everything but
+  // readlink: an executable tag taken from it set the cache aside and rebuilt it by
+  // loading every plugin library (onnx's dependencies then stop valgrind with SIGILL).
+  const std::string valgrind = "/usr/bin/valgrind";
+  if (access(valgrind.c_str(), X_OK) != 0) GTEST_SKIP() << "valgrind is not installed";
+  if (testing_support::kSanitizedBuild) GTEST_SKIP() << "valgrind does not run a sanitized executable";
+  ASSERT_EQ(Trestle({"plugins", "list"}, WithCache(cache_)).exit_code, 0);
+  const std::string before = Read("cache/plugins.json");
+  ProcessOptions o = WithCache(cache_);
+  o.cwd = dir();
+  o.unset_env = {"TRESTLE_PLUGIN_PATH"};
+  o.timeout = seconds(120);
+  ProcessResult r = RunProcess({valgrind, "--tool=none", "-q", TrestleBinary(), "validate", "p.yaml", "--plugin-path",
+                                PluginDir(), "--plugin-path", TestkitDir()},
+                               o);
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(Read("cache/plugins.json"), before) << "the run under valgrind rewrote the cache";
 }
 
 }  // namespace

@@ -48,7 +48,8 @@ execution: {batch_rows: 10, max_inflight_batches: 8)" +
     return p;
   }
 
-  void DrainsOn(int sig) {
+  // `execution_extra`: more execution settings, e.g. ", threads: 1".
+  void DrainsOn(int sig, const std::string& execution_extra = "") {
     Write("p.yaml", R"(pipeline: endless
 nodes:
   - name: seq
@@ -58,7 +59,7 @@ nodes:
     type: jsonl_sink
     inputs: [seq]
     options: {path: out/rows.jsonl}
-execution: {batch_rows: 100, commit_every_batches: 5}
+execution: {batch_rows: 100, commit_every_batches: 5)" + execution_extra + R"(}
 )");
     auto p = StartTrestle({"run", "p.yaml", "--run-dir", "run", "--report", "r.json"});
     ASSERT_TRUE(p);
@@ -108,34 +109,42 @@ execution: {batch_rows: 100, commit_every_batches: 5}
     // One ack, after the output was published, covering every batch read.
     EXPECT_EQ(Lines("acks.txt"), std::vector<std::string>{std::to_string(batches - 1)});
   }
+
+  // Two SIGTERMs: the second aborts at once, publishing nothing.
+  void AbortsOnSecondSignal(const std::string& execution_extra) {
+    WriteSlowPipeline(execution_extra);
+    auto p = StartSlow();
+    ASSERT_TRUE(p);
+    const auto t0 = std::chrono::steady_clock::now();
+    p->Signal(SIGTERM);
+    std::this_thread::sleep_for(milliseconds(300));
+    p->Signal(SIGTERM);
+    ProcessResult r = p->Wait();
+    const double took = SecondsSince(t0);
+    EXPECT_EQ(r.term_signal, 0) << "trestle handles the signals itself: " << r.Describe();
+    EXPECT_TRUE(!r.timed_out && r.exit_code != 0) << r.Describe();
+    EXPECT_EQ(r.exit_code, 1) << r.Describe();
+    // At most the 3 s call in progress, far less than the ~24 s drain.
+    EXPECT_LT(took, 12.0) << r.Describe();
+    EXPECT_TRUE(Contains(r.err, "aborted by a second signal")) << r.err;
+    EXPECT_FALSE(Exists("out/rows.jsonl"));
+    EXPECT_EQ(List("out"), std::vector<std::string>{}) << "a temporary file is left behind";
+    nlohmann::json report = ReadJson("r.json");
+    EXPECT_EQ(report["status"], "failed");
+    EXPECT_EQ(report["error"]["code"], "CANCELLED");
+  }
 };
 
 TEST_F(SignalTest, SigtermDrainsCommitsAndAcksEverything) { DrainsOn(SIGTERM); }
 
 TEST_F(SignalTest, SigintDrainsLikeSigterm) { DrainsOn(SIGINT); }
 
-TEST_F(SignalTest, SecondSignalAbortsWithoutWaitingForTheDrain) {
-  WriteSlowPipeline("");
-  auto p = StartSlow();
-  ASSERT_TRUE(p);
-  const auto t0 = std::chrono::steady_clock::now();
-  p->Signal(SIGTERM);
-  std::this_thread::sleep_for(milliseconds(300));
-  p->Signal(SIGTERM);
-  ProcessResult r = p->Wait();
-  const double took = SecondsSince(t0);
-  EXPECT_EQ(r.term_signal, 0) << "trestle handles the signals itself: " << r.Describe();
-  EXPECT_TRUE(!r.timed_out && r.exit_code != 0) << r.Describe();
-  EXPECT_EQ(r.exit_code, 1) << r.Describe();
-  // At most the 3 s call in progress, far less than the ~24 s drain.
-  EXPECT_LT(took, 12.0) << r.Describe();
-  EXPECT_TRUE(Contains(r.err, "aborted by a second signal")) << r.err;
-  EXPECT_FALSE(Exists("out/rows.jsonl"));
-  EXPECT_EQ(List("out"), std::vector<std::string>{}) << "a temporary file is left behind";
-  nlohmann::json report = ReadJson("r.json");
-  EXPECT_EQ(report["status"], "failed");
-  EXPECT_EQ(report["error"]["code"], "CANCELLED");
-}
+// With threads: 1 the run's one thread reads and processes (core/exec/flow_runner.h).
+TEST_F(SignalTest, WithOneThreadSigtermDrainsAlike) { DrainsOn(SIGTERM, ", threads: 1"); }
+
+TEST_F(SignalTest, SecondSignalAbortsWithoutWaitingForTheDrain) { AbortsOnSecondSignal(""); }
+
+TEST_F(SignalTest, WithOneThreadASecondSignalAbortsAlike) { AbortsOnSecondSignal(", threads: 1"); }
 
 TEST_F(SignalTest, DrainTimeoutAborts) {
   WriteSlowPipeline(", drain_timeout_s: 1");

@@ -1,4 +1,5 @@
 // execution.threads: which threads the data path runs on (core/exec/flow_runner.h).
+#include <cstdio>
 #include <set>
 
 #include "cli_fixture.h"
@@ -48,6 +49,33 @@ TEST_F(ThreadsTest, WithTwoThreadsTheSourceReadsBesideTheArena) {
   EXPECT_EQ(transform.count(*source.begin()), 0u) << "the source's thread ran the transform";
   // The arena has two threads (the main thread and one worker): no more run the bodies.
   EXPECT_LE(transform.size(), 2u);
+}
+
+TEST_F(ThreadsTest, OneThreadStillFailsARunCleanlyAndDeadLettersABadBatch) {
+  // A batch the transform refuses (DATA_ERROR) is dead-lettered and the run goes on; a
+  // crash in the transform fails the run and publishes nothing.
+  for (const std::string& option : {std::string("data_error_id: 250"), std::string("throw_id: 4250")}) {
+    Write("p.yaml", R"(pipeline: threads
+nodes:
+  - {name: seq, type: sequence, options: {rows: 5000}}
+  - {name: pass, type: scripted, inputs: [seq], options: {)" + option + R"(}}
+  - {name: out, type: jsonl_sink, inputs: [pass], options: {path: out.jsonl}}
+execution: {batch_rows: 100, threads: 1}
+)");
+    std::remove((dir() + "/out.jsonl").c_str());
+    ProcessResult r = Trestle({"run", "p.yaml", "--report", "r.json"});
+    nlohmann::json report = ReadJson("r.json");
+    if (option.rfind("data_error", 0) == 0) {
+      ASSERT_EXIT_CODE(r, 0);
+      EXPECT_EQ(Lines("out.jsonl").size(), 4900u);
+      EXPECT_EQ(report["accounting"]["balanced"], true);
+    } else {
+      ASSERT_EXIT_CODE(r, 1);
+      EXPECT_TRUE(Contains(r.err, "scripted crash at id 4250")) << r.err;
+      EXPECT_FALSE(Exists("out.jsonl"));
+      EXPECT_EQ(report["status"], "failed");
+    }
+  }
 }
 
 }  // namespace
