@@ -1,7 +1,7 @@
 #pragma once
 /// SHA-256 (FIPS 180-4), used for the config hash recorded with every run and for the
 /// fingerprints of plugin libraries and model files. Computed by OpenSSL's libcrypto
-/// (EVP); not for secrets or passwords.
+/// (its SHA256_* functions); not for secrets or passwords.
 
 #include <array>
 #include <cstdint>
@@ -9,12 +9,12 @@
 #include <string>
 #include <string_view>
 
-struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX, kept out of this header
+struct SHA256state_st;  // OpenSSL's SHA256_CTX, kept out of this header
 
 namespace trestle::core {
 
 /// Incremental hasher: Update() any number of times, then Finish() once. Owns one
-/// OpenSSL digest context; movable, not copyable. A failure inside libcrypto (which
+/// OpenSSL SHA-256 context; movable, not copyable. A failure inside libcrypto (which
 /// only running out of memory can cause) throws std::bad_alloc, as an allocation would.
 class Sha256 {
  public:
@@ -28,9 +28,9 @@ class Sha256 {
 
  private:
   struct ContextDeleter {
-    void operator()(evp_md_ctx_st* context) const;
+    void operator()(SHA256state_st* context) const;
   };
-  std::unique_ptr<evp_md_ctx_st, ContextDeleter> context_;
+  std::unique_ptr<SHA256state_st, ContextDeleter> context_;
 };
 
 /// Lower-case hex digest of `data`.
