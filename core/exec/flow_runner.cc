@@ -303,10 +303,10 @@ Status FlowRunner::Run() {
   // it through the graph before it reads the next, as a single-threaded program does, so
   // that `threads` counts every thread of the data path. Otherwise each source is read on
   // a thread of its own (a pump) while the arena's threads run the graph.
-  size_t pumped_sources = 0;
+  size_t sources = 0;
   for (const auto& node : plan_->nodes)
-    if (node->info.role == Role::kSource) ++pumped_sources;
-  const bool read_inline = ex.threads == 1 && pumped_sources == 1 && port == nullptr;
+    if (node->info.role == Role::kSource) ++sources;
+  const bool read_inline = ex.threads == 1 && sources == 1 && port == nullptr;
 
   im.Execute([&] {
     im.graph = std::make_unique<flow::graph>();

@@ -17,6 +17,13 @@ nodes:
   - {name: out, type: jsonl_sink, inputs: [pass], options: {path: out.jsonl}}
 execution: {batch_rows: 100, threads: )" + std::to_string(threads) + "}\n");
   }
+  // Runs the pipeline with `threads`; it must succeed with every row written.
+  void RunWithThreads(int threads) const {
+    WritePipeline(threads);
+    ProcessResult r = Trestle({"run", "p.yaml"});
+    ASSERT_EXIT_CODE(r, 0);
+    EXPECT_EQ(Lines("out.jsonl").size(), 5000u);
+  }
   std::set<std::string> Threads(const std::string& file) const {
     std::vector<std::string> lines = Lines(file);
     return {lines.begin(), lines.end()};
@@ -24,10 +31,7 @@ execution: {batch_rows: 100, threads: )" + std::to_string(threads) + "}\n");
 };
 
 TEST_F(ThreadsTest, OneThreadReadsAndProcessesEveryBatchOnTheSameThread) {
-  WritePipeline(1);
-  ProcessResult r = Trestle({"run", "p.yaml"});
-  ASSERT_EXIT_CODE(r, 0);
-  EXPECT_EQ(Lines("out.jsonl").size(), 5000u);
+  ASSERT_NO_FATAL_FAILURE(RunWithThreads(1));
   std::set<std::string> source = Threads("source.tids");
   std::set<std::string> transform = Threads("transform.tids");
   // 50 batches and the call that found the end; 50 batches processed.
@@ -38,10 +42,7 @@ TEST_F(ThreadsTest, OneThreadReadsAndProcessesEveryBatchOnTheSameThread) {
 }
 
 TEST_F(ThreadsTest, WithTwoThreadsTheSourceReadsBesideTheArena) {
-  WritePipeline(2);
-  ProcessResult r = Trestle({"run", "p.yaml"});
-  ASSERT_EXIT_CODE(r, 0);
-  EXPECT_EQ(Lines("out.jsonl").size(), 5000u);
+  ASSERT_NO_FATAL_FAILURE(RunWithThreads(2));
   std::set<std::string> source = Threads("source.tids");
   std::set<std::string> transform = Threads("transform.tids");
   ASSERT_EQ(source.size(), 1u);
