@@ -96,6 +96,17 @@ trestle::Schema OneHot::open(const trestle::Schema& in) {
   return out_;
 }
 
+int32_t OneHot::Encoded::find(std::string_view value) const {
+  constexpr size_t kCompared = 8;
+  if (categories.size() <= kCompared) {
+    for (size_t k = 0; k < categories.size(); ++k)
+      if (categories[k] == value) return static_cast<int32_t>(k);
+    return -1;
+  }
+  auto it = code.find(value);
+  return it == code.end() ? -1 : it->second;
+}
+
 trestle::Batch OneHot::process(trestle::Batch in, trestle::Context& ctx) {
   constexpr int32_t kNull = -2, kOther = -1;
   const auto rows = static_cast<size_t>(in.num_rows());
@@ -112,8 +123,7 @@ trestle::Batch OneHot::process(trestle::Batch in, trestle::Context& ctx) {
         code[r] = kNull;
         continue;
       }
-      auto it = e.code.find(c.str(row));
-      code[r] = it == e.code.end() ? kOther : it->second;
+      code[r] = e.find(c.str(row));
       if (code[r] != kOther) continue;
       ++unknown;
       if (unknown_ == Unknown::Reject && keep[r]) {

@@ -32,6 +32,9 @@ class OneHot final : public trestle::Transform {
     std::vector<std::string> categories;
     std::unordered_map<std::string, int32_t, Hash, std::equal_to<>> code;  // category -> position
     size_t index = 0;                                                     // set by open()
+    /// The position of `value` among the categories, or -1. A few categories are
+    /// compared in turn (cheaper than hashing the value); more are looked up in `code`.
+    int32_t find(std::string_view value) const;
   };
   std::vector<Encoded> encoded_;
   Unknown unknown_;

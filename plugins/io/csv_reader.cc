@@ -30,7 +30,11 @@ CsvReader::CsvReader(char delimiter)
     : delim_(delimiter),
       too_long_error_("record exceeds the " + byte_size_text(kMaxRecordBytes) + " limit"),
       unclosed_quote_error_(too_long_error_ + " (a quoted field does not close within it)"),
-      too_many_fields_error_("record has more than " + std::to_string(kMaxFields) + " fields") {}
+      too_many_fields_error_("record has more than " + std::to_string(kMaxFields) + " fields") {
+  ends_field_[static_cast<unsigned char>(delimiter)] = true;
+  ends_field_[static_cast<unsigned char>('\n')] = true;
+  ends_field_[static_cast<unsigned char>('\r')] = true;
+}
 
 void CsvReader::open(const std::string& path) {
   file_.open(path);
@@ -140,11 +144,7 @@ CsvReader::Scan CsvReader::scan() {
       }
     } else {
       const size_t s = i;
-      while (i < n) {
-        const char c = b[i];
-        if (c == d || c == '\n' || c == '\r') break;
-        ++i;
-      }
+      while (i < n && !ends_field_[static_cast<unsigned char>(b[i])]) ++i;
       sp.off = static_cast<uint32_t>(s);
       sp.len = static_cast<uint32_t>(i - s);
     }

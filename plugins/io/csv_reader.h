@@ -115,6 +115,7 @@ class CsvReader {
   void drop_lf_after_cr();
 
   char delim_;
+  bool ends_field_[256] = {};  // the delimiter, CR and LF: where an unquoted field ends
   FileReader file_;
   int64_t line_ = 1;          // physical line of file_.begin()
   int64_t blank_lines_ = 0;

@@ -15,9 +15,7 @@ NullValues::NullValues(std::vector<std::string> values) : values_(std::move(valu
   }
 }
 
-bool NullValues::contains(std::string_view v) const {
-  // Most values have a length no null value has: decided without comparing.
-  if (v.size() < 64 ? !((lengths_ >> v.size()) & 1) : !long_value_) return false;
+bool NullValues::contains_slow(std::string_view v) const {
   for (const auto& n : values_)
     if (v == n) return true;
   return false;
@@ -36,17 +34,6 @@ std::vector<trestle::ColumnBuilder> CsvRowConverter::make_builders() const {
   return b;
 }
 
-bool CsvRowConverter::is_null(std::string_view v, bool quoted, trestle::Type t) const {
-  // A quoted value in a string column is a value ("" is the empty string), so that
-  // csv_sink output reads back exactly; in other columns quoting does not matter.
-  if (t == trestle::Type::Utf8) {
-    if (quoted) return false;
-  } else {
-    v = trim(v);
-  }
-  return nulls_.contains(v);
-}
-
 bool CsvRowConverter::accept(const CsvRecord& rec, std::vector<Cell>& cells, std::string* reason) const {
   if (rec.error != nullptr) {
     *reason = rec.error;
@@ -61,19 +48,28 @@ bool CsvRowConverter::accept(const CsvRecord& rec, std::vector<Cell>& cells, std
     Cell& cell = cells[c];
     const std::string_view v = rec.fields[c];
     const trestle::Type t = types_[c];
-    cell.null = is_null(v, rec.quoted[c] != 0, t);
+    // A quoted value in a string column is a value ("" is the empty string), so that
+    // csv_sink output reads back exactly; in other columns quoting does not matter, and
+    // spaces around a value do not either.
+    if (t == trestle::Type::Utf8) {
+      cell.null = rec.quoted[c] == 0 && nulls_.contains(v);
+      cell.s = v;
+      continue;
+    }
+    const std::string_view tv = trim(v);
+    cell.null = nulls_.contains(tv);
     if (cell.null) continue;
     bool ok = true;
     switch (t) {
-      case trestle::Type::Bool: ok = parse_bool(trim(v), &cell.b); break;
+      case trestle::Type::Bool: ok = parse_bool(tv, &cell.b); break;
       case trestle::Type::Int32:
-        ok = parse_int64(trim(v), &cell.i) && cell.i >= INT32_MIN && cell.i <= INT32_MAX;
+        ok = parse_int64(tv, &cell.i) && cell.i >= INT32_MIN && cell.i <= INT32_MAX;
         break;
-      case trestle::Type::Int64: ok = parse_int64(trim(v), &cell.i); break;
-      case trestle::Type::Float32: ok = parse_float32(trim(v), &cell.f); break;
-      case trestle::Type::Float64: ok = parse_float64(trim(v), &cell.d); break;
-      case trestle::Type::TimestampUs: ok = trestle_support::parse_timestamp(trim(v), &cell.i); break;
-      case trestle::Type::Utf8: cell.s = v; break;
+      case trestle::Type::Int64: ok = parse_int64(tv, &cell.i); break;
+      case trestle::Type::Float32: ok = parse_float32(tv, &cell.f); break;
+      case trestle::Type::Float64: ok = parse_float64(tv, &cell.d); break;
+      case trestle::Type::TimestampUs: ok = trestle_support::parse_timestamp(tv, &cell.i); break;
+      case trestle::Type::Utf8: break;
     }
     if (!ok) {
       *reason = misfit_reason(schema_.field(c).name, quote_excerpt(v), t, inferred_[c] != 0);

@@ -20,10 +20,16 @@ class NullValues {
  public:
   NullValues() = default;
   explicit NullValues(std::vector<std::string> values);
-  /// Whether `v` is one of them, as it is (callers trim).
-  bool contains(std::string_view v) const;
+  /// Whether `v` is one of them, as it is (callers trim). Most values have a length no
+  /// null value has: decided without comparing (inline, as it is asked for every field).
+  bool contains(std::string_view v) const {
+    if (v.size() < 64 ? !((lengths_ >> v.size()) & 1) : !long_value_) return false;
+    return contains_slow(v);
+  }
 
  private:
+  bool contains_slow(std::string_view v) const;
+
   std::vector<std::string> values_;
   uint64_t lengths_ = 0;     // bit n set: some null value has n bytes (n < 64)
   bool long_value_ = false;  // some null value has 64 bytes or more
@@ -59,8 +65,6 @@ class CsvRowConverter {
   void append(const std::vector<Cell>& cells, std::vector<trestle::ColumnBuilder>& builders) const;
 
  private:
-  bool is_null(std::string_view v, bool quoted, trestle::Type t) const;
-
   trestle::Schema schema_;
   std::vector<trestle::Type> types_;
   std::vector<uint8_t> inferred_;

@@ -5,13 +5,6 @@
 
 namespace trestle_io {
 
-std::string_view trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
-  return s.substr(b, e - b);
-}
-
 namespace {
 // from_chars takes no leading '+'; skip it unless a sign follows it.
 std::string_view skip_plus(std::string_view s) {

@@ -5,6 +5,7 @@
 /// Reading is by row index in [0, size()); typed accessors do not check the type on
 /// every call, so call the one that matches type() (or use as_double for numbers).
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -188,7 +189,11 @@ class ColumnBuilder {
 
   /// The finished column; the builder is empty afterwards.
   Column finish() {
-    if (type_ == Type::Bool && b_->values.size() * 8 < static_cast<size_t>(length_)) b_->values.resize(static_cast<size_t>((length_ + 7) / 8), 0);
+    if (type_ == Type::Bool) {
+      if (b_->values.size() * 8 < static_cast<size_t>(length_)) b_->values.resize(static_cast<size_t>((length_ + 7) / 8), 0);
+    } else {
+      b_->values.resize(used_);
+    }
     if (!b_->validity.empty()) b_->validity.resize(static_cast<size_t>((length_ + 7) / 8), 0);
     auto owner = std::move(b_);
     Column c(type_, length_, 0, null_count_, owner->validity.empty() ? nullptr : owner->validity.data(),
@@ -197,6 +202,7 @@ class ColumnBuilder {
     b_ = std::make_shared<detail::BuiltBuffers>();
     length_ = 0;
     null_count_ = 0;
+    used_ = 0;
     if (type_ == Type::Utf8) push_raw<int32_t>(0);
     return c;
   }
@@ -211,11 +217,18 @@ class ColumnBuilder {
       default: return 8;
     }
   }
+  // Fixed-width values go to values[0, used_); the vector's size runs ahead of used_ in
+  // doubling steps, so that an append is a bounds check and a copy.
   template <typename T>
   void push_raw(T v) {
-    size_t at = b_->values.size();
-    b_->values.resize(at + sizeof(T));
-    std::memcpy(b_->values.data() + at, &v, sizeof(T));
+    std::vector<uint8_t>& values = b_->values;
+    if (values.size() - used_ < sizeof(T)) grow(sizeof(T));
+    std::memcpy(values.data() + used_, &v, sizeof(T));
+    used_ += sizeof(T);
+  }
+  void grow(size_t n) {
+    std::vector<uint8_t>& values = b_->values;
+    values.resize(std::max({used_ + n, values.capacity(), values.size() * 2, size_t{64}}));
   }
   void mark_valid() {
     if (!b_->validity.empty()) detail::set_bit(b_->validity, length_, true);
@@ -234,6 +247,7 @@ class ColumnBuilder {
   Type type_;
   int64_t length_ = 0;
   int64_t null_count_ = 0;
+  size_t used_ = 0;  // bytes of b_->values in use (all of them for bool)
   std::shared_ptr<detail::BuiltBuffers> b_;
 };
 
