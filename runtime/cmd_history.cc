@@ -1,12 +1,17 @@
-// trestle history --feature F [--since T] [--node N] [--pipeline P] [--state-dir D]
+// trestle history [--feature F] [--since T] [--node N] [--pipeline P] [--state-dir D]
 //                 [--format table|json]
 //
-// A feature's statistics and drift scores per monitor window, oldest first, and for each
-// finding on it (code and statistic, per monitor node) since when it has been present:
-// the first window of the latest unbroken streak of that node's windows carrying the
-// finding (core::ComputeStreaks). --since limits the windows printed, not the streaks,
-// which are always computed over the whole record.
+// With --feature: the feature's statistics and drift scores per monitor window, oldest
+// first, and for each finding on it (code and statistic, per monitor node) since when it
+// has been present: the first window of the latest unbroken streak of that node's
+// windows carrying the finding (core::ComputeStreaks). Without: every feature with a
+// finding, ongoing ones first, with its first and last date. Dates are the runs'
+// --date where they had one (the day the data describes), else the windows' UTC times.
+// --since limits the windows and findings printed, not the streaks, which are always
+// computed over the whole record.
+#include <algorithm>
 #include <iostream>
+#include <tuple>
 #include <set>
 
 #include "commands.h"
@@ -29,6 +34,9 @@ nlohmann::json StreakJson(const core::FindingStreak& s) {
           {"statistic", s.statistic},
           {"since", core::IsoTimestampMicros(s.since_us)},
           {"since_us", s.since_us},
+          {"since_date", s.since_date},
+          {"since_dated", s.since_dated},
+          {"last_date", s.last_date},
           {"since_run", s.since_run},
           {"last_window_start", core::IsoTimestampMicros(s.last_us)},
           {"last_window_start_us", s.last_us},
@@ -42,12 +50,76 @@ nlohmann::json StreakJson(const core::FindingStreak& s) {
           {"message", s.message}};
 }
 
+// The run's date when it had one, else the time in UTC.
+std::string WhenText(const std::string& date, bool dated, int64_t us) { return dated ? date : TimeText(us); }
+
+// Streaks over the whole record of the nodes that reported findings matching `query`
+// (its since_us aside), those seen at or after since_us.
+core::Result<std::vector<core::FindingStreak>> LoadStreaks(core::RunStore& store, const core::EventQuery& query) {
+  core::EventQuery all = query;
+  all.since_us = core::EventQuery().since_us;
+  auto findings = store.Findings(all);
+  if (!findings.ok()) return findings.status();
+  std::set<std::pair<std::string, std::string>> nodes;
+  for (const auto& f : *findings) nodes.insert({f.pipeline, f.node});
+  std::vector<core::StoredWindow> timeline;
+  for (const auto& [p, n] : nodes) {
+    core::EventQuery q;
+    q.pipeline = p;
+    q.node = n;
+    auto w = store.Windows(q);
+    if (!w.ok()) return w.status();
+    timeline.insert(timeline.end(), w->begin(), w->end());
+  }
+  std::vector<core::FindingStreak> streaks;
+  for (auto& s : core::ComputeStreaks(timeline, *findings))
+    if (s.last_end_us >= query.since_us) streaks.push_back(std::move(s));
+  return streaks;
+}
+
+// Every feature with a finding: ongoing first, then by the date it began.
+int PrintSummary(std::vector<core::FindingStreak> streaks, const std::string& store_path, const std::string& since,
+                 int64_t since_us, const std::string& format) {
+  std::stable_sort(streaks.begin(), streaks.end(), [](const core::FindingStreak& a, const core::FindingStreak& b) {
+    if (a.ongoing != b.ongoing) return a.ongoing;
+    return std::tie(a.since_date, a.since_us) < std::tie(b.since_date, b.since_us);
+  });
+  if (format == "json") {
+    nlohmann::json fs = nlohmann::json::array();
+    for (const auto& s : streaks) fs.push_back(StreakJson(s));
+    std::cout << nlohmann::json({{"store", store_path},
+                                 {"since", since.empty() ? nlohmann::json() : nlohmann::json(core::IsoTimestampMicros(since_us))},
+                                 {"findings", fs}})
+                     .dump(2)
+              << "\n";
+    return kExitOk;
+  }
+  if (streaks.empty()) {
+    std::cout << "no findings" << (since.empty() ? "" : " since " + TimeText(since_us)) << " in " << store_path << "\n";
+    return kExitOk;
+  }
+  std::set<std::string> pipelines, features;
+  for (const auto& s : streaks) pipelines.insert(s.pipeline), features.insert(s.feature);
+  std::cout << features.size() << " feature" << (features.size() == 1 ? "" : "s")
+            << " with findings (SINCE: the first day of the latest unbroken streak; `trestle history --feature F` for "
+               "one feature's windows):\n";
+  TextTable table({"FEATURE", "CODE", "STATISTIC", "NODE", "SINCE", "LAST SEEN", "STATE", "WINDOWS", "VALUE", "THRESHOLD"});
+  for (const auto& s : streaks)
+    table.Add({s.feature.empty() ? "(table)" : s.feature, s.code, s.statistic.empty() ? "-" : s.statistic,
+               pipelines.size() > 1 ? s.pipeline + "/" + s.node : s.node, WhenText(s.since_date, s.since_dated, s.since_us),
+               WhenText(s.last_date, s.last_dated, s.last_end_us), s.ongoing ? "ongoing" : "ended",
+               std::to_string(s.windows), NumberText(s.last_value), NumberText(s.threshold)});
+  table.Print(std::cout);
+  return kExitOk;
+}
+
 }  // namespace
 
 int HistoryCommand(const Args& args) {
   std::string state_dir, feature, since, node, pipeline, format;
   po::options_description desc("trestle history options");
-  desc.add_options()("help,h", "show this help")("feature", po::value(&feature)->required(), "the feature (column)")(
+  desc.add_options()("help,h", "show this help")(
+      "feature", po::value(&feature), "the feature (column); without it, a summary of every feature with a finding")(
       "since", po::value(&since),
       "only windows ending at or after this ISO-8601 date or time (UTC unless it has an offset), e.g. 2026-11-25 "
       "or 2026-11-25T06:00:00Z")("node", po::value(&node), "only this monitor node")(
@@ -58,7 +130,7 @@ int HistoryCommand(const Args& args) {
   pos.add("feature", 1);
   po::variables_map vm;
   bool help = false;
-  if (!ParseArgs(args, desc, pos, vm, "usage: trestle history --feature F [options]", help)) return kExitUsage;
+  if (!ParseArgs(args, desc, pos, vm, "usage: trestle history [--feature F] [options]", help)) return kExitUsage;
   if (help) return kExitOk;
   if (format != "table" && format != "json") {
     std::cerr << "trestle: --format must be table or json, not \"" << format << "\"\n";
@@ -83,27 +155,12 @@ int HistoryCommand(const Args& args) {
     std::cerr << "trestle: " << st.message() << "\n";
     return kExitRunFailed;
   };
+  auto loaded = LoadStreaks(*store, query);
+  if (!loaded.ok()) return fail(loaded.status());
+  std::vector<core::FindingStreak> streaks = std::move(loaded).value();
+  if (feature.empty()) return PrintSummary(std::move(streaks), store->path(), since, query.since_us, format);
   auto windows = store->FeatureWindows(query);
   if (!windows.ok()) return fail(windows.status());
-  // Streaks over the whole record of the nodes that reported findings on the feature.
-  core::EventQuery all = query;
-  all.since_us = core::EventQuery().since_us;
-  auto findings = store->Findings(all);
-  if (!findings.ok()) return fail(findings.status());
-  std::set<std::pair<std::string, std::string>> nodes;
-  for (const auto& f : *findings) nodes.insert({f.pipeline, f.node});
-  std::vector<core::StoredWindow> timeline;
-  for (const auto& [p, n] : nodes) {
-    core::EventQuery q;
-    q.pipeline = p;
-    q.node = n;
-    auto w = store->Windows(q);
-    if (!w.ok()) return fail(w.status());
-    timeline.insert(timeline.end(), w->begin(), w->end());
-  }
-  std::vector<core::FindingStreak> streaks;
-  for (auto& s : core::ComputeStreaks(timeline, *findings))
-    if (s.last_end_us >= query.since_us) streaks.push_back(std::move(s));
 
   if (format == "json") {
     nlohmann::json ws = nlohmann::json::array();
@@ -116,6 +173,8 @@ int HistoryCommand(const Args& args) {
                     {"end", core::IsoTimestampMicros(w.end_us)},
                     {"start_us", w.start_us},
                     {"end_us", w.end_us},
+                    {"date", w.run_date.empty() ? core::UtcDate(w.start_us) : w.run_date},
+                    {"run_date", w.run_date},
                     {"rows", w.rows},
                     {"skipped_batches", w.skipped_batches},
                     {"kind", w.kind},
@@ -156,12 +215,13 @@ int HistoryCommand(const Args& args) {
     for (const auto& k : KeyStats())
       if (stat_names.count(k)) stats.push_back(k);
     std::vector<std::string> scores = OrderScores({score_names.begin(), score_names.end()});
-    std::vector<std::string> header = {"WINDOW END (UTC)", "RUN", "NODE", "ROWS"};
+    std::vector<std::string> header = {"DATE", "WINDOW END (UTC)", "RUN", "NODE", "ROWS"};
     header.insert(header.end(), stats.begin(), stats.end());
     header.insert(header.end(), scores.begin(), scores.end());
     TextTable table(header);
     for (const auto& w : *windows) {
-      std::vector<std::string> row = {TimeText(w.end_us), w.run_id, node_name(w.pipeline, w.node), std::to_string(w.rows)};
+      std::vector<std::string> row = {w.run_date.empty() ? core::UtcDate(w.start_us) : w.run_date, TimeText(w.end_us), w.run_id,
+                                      node_name(w.pipeline, w.node), std::to_string(w.rows)};
       for (const auto& k : stats) row.push_back(w.stats.count(k) ? NumberText(w.stats.at(k)) : "");
       for (const auto& k : scores) row.push_back(w.scores.count(k) ? NumberText(w.scores.at(k)) : "");
       table.Add(std::move(row));
@@ -176,11 +236,12 @@ int HistoryCommand(const Args& args) {
   }
   std::cout << "findings on \"" << feature
             << "\" (SINCE: the first window of the latest unbroken streak of the node's windows with the finding):\n";
-  TextTable table({"CODE", "STATISTIC", "NODE", "SINCE (UTC)", "SINCE RUN", "WINDOWS", "LAST SEEN (UTC)", "STATE",
-                   "VALUE", "THRESHOLD"});
+  TextTable table({"CODE", "STATISTIC", "NODE", "SINCE", "SINCE RUN", "WINDOWS", "LAST SEEN", "STATE", "VALUE",
+                   "THRESHOLD"});
   for (const auto& s : streaks)
-    table.Add({s.code, s.statistic.empty() ? "-" : s.statistic, node_name(s.pipeline, s.node), TimeText(s.since_us),
-               s.since_run, std::to_string(s.windows), TimeText(s.last_end_us), s.ongoing ? "ongoing" : "ended",
+    table.Add({s.code, s.statistic.empty() ? "-" : s.statistic, node_name(s.pipeline, s.node),
+               WhenText(s.since_date, s.since_dated, s.since_us), s.since_run, std::to_string(s.windows),
+               WhenText(s.last_date, s.last_dated, s.last_end_us), s.ongoing ? "ongoing" : "ended",
                NumberText(s.last_value), NumberText(s.threshold)});
   table.Print(std::cout);
   return kExitOk;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include <unistd.h>
@@ -30,6 +31,16 @@ namespace po = boost::program_options;
 namespace trestle::cli {
 
 namespace {
+
+// The profile's notes on columns (e.g. one that looks like an identifier), one line each.
+void PrintColumnNotes(const std::string& profile_path) {
+  std::ifstream in(profile_path);
+  const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  if (!doc.is_object() || !doc.contains("columns") || !doc["columns"].is_array()) return;
+  for (const auto& c : doc["columns"])
+    if (c.is_object() && c.contains("note") && c["note"].is_string() && c.contains("name") && c["name"].is_string())
+      std::cout << "  column \"" << c["name"].get<std::string>() << "\": " << c["note"].get<std::string>() << "\n";
+}
 
 constexpr const char* kUsage =
     "usage: trestle profile DATA -o PROFILE [--schema-out FILE] [options]\n\n"
@@ -252,6 +263,7 @@ int ProfileCommand(const Args& args) {
               << plan->nodes[static_cast<size_t>(plan->NodeIndex("data"))]->output_schema.size() << " columns written to "
               << output << "\n";
     if (!schema_out.empty()) std::cout << "column types written to " << schema_out << "\n";
+    PrintColumnNotes(output);
     if (runner.dead_letters_written() > 0)
       std::cout << runner.dead_letters_written() << " malformed rows were left out; see " << runner.dead_letter_path() << "\n";
   }

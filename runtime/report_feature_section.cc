@@ -124,12 +124,15 @@ std::string FeatureSection(const HtmlReportInput& in, const FeatureSeries& fs, i
     o << "<p class=\"note\">Showing the latest " << kMaxPoints << " of " << fs.windows.size() << " windows.</p>";
   o << "<div class=\"charts\">";
 
+  // Ticks in the data's dates when the runs had --date (one window per run, the
+  // default, reads as one tick per day), else in window end times.
   std::vector<std::string> labels, tips;
   const int64_t span = ws.empty() ? 0 : ws.back()->end_us - ws.front()->end_us;
+  const bool dated = !ws.empty() && std::all_of(ws.begin(), ws.end(), [](const auto* w) { return !w->run_date.empty(); });
   for (const auto* w : ws) {
-    labels.push_back(ShortTime(w->end_us, span));
-    tips.push_back(TimeText(w->start_us) + " – " + TimeText(w->end_us) + "\nrun " + w->run_id + ", " +
-                   std::to_string(w->rows) + " rows");
+    labels.push_back(dated ? w->run_date : ShortTime(w->end_us, span));
+    tips.push_back((w->run_date.empty() ? "" : "date " + w->run_date + "\n") + TimeText(w->start_us) + " – " +
+                   TimeText(w->end_us) + "\nrun " + w->run_id + ", " + std::to_string(w->rows) + " rows");
   }
 
   // Reference vs this run.
@@ -188,7 +191,7 @@ std::string FeatureSection(const HtmlReportInput& in, const FeatureSeries& fs, i
   std::stable_partition(ordered.begin(), ordered.end(), [&](const std::string& s) { return alerting.count(s) > 0; });
   for (const auto& score : ordered) {
     LineChart c;
-    c.title = score + " per window" + (alerting.count(score) ? "" : " (no threshold recorded)");
+    c.title = score + " per window" + (alerting.count(score) ? "" : " (recorded; not an alerting statistic of this feature)");
     c.aria = "drift score " + score + " of " + fs.feature + " over time";
     c.x_labels = labels;
     c.tooltips = tips;
@@ -229,10 +232,11 @@ std::string FeatureSection(const HtmlReportInput& in, const FeatureSeries& fs, i
     std::string note;
     for (const auto& st : in.streaks) {
       if (st.node != fs.node || st.feature != fs.feature || st.statistic != score) continue;
-      for (size_t i = 0; i < ws.size(); ++i)
+      for (size_t i = 0; i < ws.size() && c.first_alert < 0; ++i)
         if (ws[i]->run_id == st.since_run && ws[i]->start_us == st.since_us) c.first_alert = static_cast<int>(i);
-      c.first_alert_label = "first alert " + TimeText(st.since_us);
-      if (c.first_alert < 0) note = "alerting since " + TimeText(st.since_us) + " (run " + st.since_run + "), before this chart";
+      const std::string since = st.since_dated ? st.since_date : TimeText(st.since_us);
+      c.first_alert_label = "first alert " + since;
+      if (c.first_alert < 0) note = "alerting since " + since + " (run " + st.since_run + "), before this chart";
       break;
     }
     o << "<figure>" << RenderLineChart(c);

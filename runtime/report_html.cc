@@ -41,7 +41,7 @@ std::string RenderHtmlReport(const HtmlReportInput& in) {
   o << "<header><h1>" << E(r.pipeline) << " <span class=\"badge " << E(r.status) << "\">" << E(r.status)
     << "</span></h1><div class=\"sub mono\">run " << E(r.run_id) << " · " << E(TrimIsoSeconds(r.started)) << " · "
     << E(DurationText(r.duration_seconds)) << "</div></header>\n";
-  o << Summary(in) << "\n" << Accounting(in) << "\n" << Findings(in) << "\n";
+  o << Summary(in) << "\n" << SinceWhen(in) << "\n" << Accounting(in) << "\n" << Findings(in) << "\n";
   o << "<section id=\"features\"><h2>Features</h2>";
   if (in.features.empty()) {
     o << "<p class=\"note\">No monitor windows were recorded in this run (the pipeline has no monitor, or its "

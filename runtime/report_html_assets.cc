@@ -15,7 +15,7 @@ dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:3px 16px;margin:0}d
 table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:4px 10px;text-align:left;vertical-align:top}
 th{background:var(--soft);font-weight:600;white-space:nowrap}td.mono{white-space:nowrap}
 #anomalies{width:100%}#anomalies td{white-space:nowrap}#anomalies td.wrap{white-space:normal;overflow-wrap:anywhere;min-width:180px}
-#anomalies .code{font-weight:600;color:var(--bad)}#anomalies .msg{color:var(--muted);font-size:12.5px}table.sortable th{cursor:pointer}td.num{text-align:right;font-variant-numeric:tabular-nums}
+#anomalies .code,#since .code{font-weight:600;color:var(--bad);white-space:nowrap;overflow-wrap:normal;display:inline-block}#anomalies .msg{color:var(--muted);font-size:12.5px}table.sortable th{cursor:pointer}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .ok{color:var(--good)}.err{color:var(--bad);font-weight:600}.note,figcaption{color:var(--muted);font-size:12.5px}
 .charts{display:flex;flex-wrap:wrap;gap:8px 20px}figure{margin:0}figcaption{max-width:560px}
 svg.chart{background:#fff;display:block}svg .ctitle{font-size:12.5px;font-weight:600;fill:var(--fg)}

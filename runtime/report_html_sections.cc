@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <set>
 #include <sstream>
+#include <tuple>
 #include <vector>
 
 #include "report_html_text.h"
@@ -89,10 +90,19 @@ std::string Accounting(const HtmlReportInput& in) {
     return o.str();
   }
   bool balanced = acc.value("balanced", false);
-  o << "<p class=\"" << (balanced ? "ok" : "err") << "\">"
-    << (balanced ? "Balanced: every row read is accounted for at every sink."
-                 : "NOT balanced: some rows are unaccounted for.")
-    << "</p>";
+  std::string no_sink;  // sources whose rows reach no sink (e.g. only monitors)
+  for (const auto& [src, s] : acc["sources"].items())
+    if (!s.contains("paths") || !s["paths"].is_object() || s["paths"].empty()) no_sink += (no_sink.empty() ? "" : ", ") + src;
+  const bool failed = in.run.status == "failed";
+  o << "<p class=\"" << (balanced ? "ok" : "err") << "\">";
+  if (balanced)
+    o << "Balanced: every row read is accounted for at every sink"
+      << (no_sink.empty() ? "." : " (" + E(no_sink) + ": no sink, so only read counts are shown).");
+  else if (failed)
+    o << "The run failed: the accounting below is what was processed before it stopped.";
+  else
+    o << "NOT balanced: some rows are unaccounted for.";
+  o << "</p>";
   o << "<table><thead><tr><th>source</th><th>read</th><th>sink</th><th>written</th><th>dead-lettered</th>"
        "<th>filtered</th><th>skipped</th><th>balanced</th></tr></thead><tbody>";
   for (const auto& [src, s] : acc["sources"].items()) {
@@ -126,25 +136,36 @@ std::string Accounting(const HtmlReportInput& in) {
   return o.str();
 }
 
-std::string Findings(const HtmlReportInput& in) {
-  std::ostringstream o;
-  o << "<section id=\"findings\"><h2>Anomalies and drift alerts</h2>";
+std::string SinceWhen(const HtmlReportInput& in) {
   std::vector<const core::FindingStreak*> mine;
   std::set<std::string> run_nodes;
   for (const auto& f : in.findings) run_nodes.insert(f.node);
   for (const auto& s : in.streaks)
     if (run_nodes.count(s.node) && s.last_run == in.run.run_id) mine.push_back(&s);
-  if (!mine.empty()) {
-    o << "<h3>Since when</h3><p class=\"note\">Since: the first window of the latest unbroken streak of the monitor's "
-         "windows (over every recorded run of this pipeline up to this one) that carry the finding.</p>"
-         "<table class=\"sortable\" id=\"since\"><thead><tr><th>feature</th><th>code</th><th>statistic</th>"
-         "<th>node</th><th>since (UTC)</th><th>since run</th><th>windows</th><th>state</th></tr></thead><tbody>";
-    for (const auto* s : mine)
-      o << "<tr>" << Cell(s->feature) << Cell(s->code) << Cell(s->statistic) << Cell(s->node)
-        << Cell(TimeText(s->since_us), "mono") << Cell(s->since_run, "mono") << IntCell(s->windows)
-        << Cell(s->ongoing ? "ongoing" : "ended") << "</tr>";
-    o << "</tbody></table>";
-  }
+  if (mine.empty()) return "";
+  // What changed most recently first: ongoing streaks by the day they began, newest first.
+  std::stable_sort(mine.begin(), mine.end(), [](const core::FindingStreak* a, const core::FindingStreak* b) {
+    if (a->ongoing != b->ongoing) return a->ongoing;
+    return std::tie(b->since_date, b->since_us) < std::tie(a->since_date, a->since_us);
+  });
+  auto when = [](const std::string& date, bool dated, int64_t us) { return dated ? date : TimeText(us); };
+  std::ostringstream o;
+  o << "<section id=\"since-when\"><h2>What changed, and since when</h2><p class=\"note\">Since: the first window of "
+       "the latest unbroken streak of the monitor's windows (over every recorded run of this pipeline up to this "
+       "one) that carry the finding; a date is the run's <code>--date</code>, the day its data describes.</p>"
+       "<table class=\"sortable\" id=\"since\"><thead><tr><th>feature</th><th>code</th><th>statistic</th>"
+       "<th>node</th><th>since</th><th>since run</th><th>windows</th><th>state</th></tr></thead><tbody>";
+  for (const auto* s : mine)
+    o << "<tr>" << Cell(s->feature) << "<td><span class=\"code\">" << E(s->code) << "</span></td>" << Cell(s->statistic)
+      << Cell(s->node) << Cell(when(s->since_date, s->since_dated, s->since_us), "mono") << Cell(s->since_run, "mono")
+      << IntCell(s->windows) << Cell(s->ongoing ? "ongoing" : "ended") << "</tr>";
+  o << "</tbody></table></section>";
+  return o.str();
+}
+
+std::string Findings(const HtmlReportInput& in) {
+  std::ostringstream o;
+  o << "<section id=\"findings\"><h2>Anomalies and drift alerts</h2>";
   if (in.findings.empty()) {
     o << "<p class=\"ok\">No findings in this run.</p></section>";
     return o.str();

@@ -11,6 +11,9 @@ namespace trestle::cli::html {
 
 std::string Summary(const HtmlReportInput& in);
 std::string Accounting(const HtmlReportInput& in);
+/// "What changed, and since when": the streaks of this run's findings, ongoing and most
+/// recent first, in the runs' dates. Empty when the run has no findings.
+std::string SinceWhen(const HtmlReportInput& in);
 std::string Findings(const HtmlReportInput& in);
 
 }  // namespace trestle::cli::html

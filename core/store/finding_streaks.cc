@@ -1,27 +1,54 @@
 #include "store/run_store.h"
 
+#include <cstdio>
 #include <map>
 #include <set>
 #include <tuple>
 
 namespace trestle::core {
 
+std::string UtcDate(int64_t us) {
+  const int64_t day = us >= 0 ? us / 86400000000 : -((-us + 86399999999) / 86400000000);
+  // Civil date from days since 1970-01-01 (the proleptic Gregorian calendar).
+  const int64_t z = day + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(y), static_cast<long long>(m),
+                static_cast<long long>(d));
+  return buf;
+}
+
 std::vector<FindingStreak> ComputeStreaks(const std::vector<StoredWindow>& timeline,
                                           const std::vector<StoredFinding>& findings) {
-  using NodeKey = std::pair<std::string, std::string>;            // pipeline, node
-  using Point = std::pair<int64_t, std::string>;                   // window start, run
+  using NodeKey = std::pair<std::string, std::string>;  // pipeline, node
+  // A window on its node's timeline: its date (the run's, or its start's), start, run.
+  using Point = std::tuple<std::string, int64_t, std::string>;
   using FindingKey = std::tuple<std::string, std::string, std::string, std::string, std::string>;
+  auto point = [](const std::string& run_date, int64_t start_us, const std::string& run) {
+    return Point{run_date.empty() ? UtcDate(start_us) : run_date, start_us, run};
+  };
   std::map<NodeKey, std::set<Point>> points;
+  std::set<std::string> dated_runs;
   std::map<FindingKey, std::map<Point, const StoredFinding*>> marked;  // last finding per window
   for (const auto& f : findings) {
-    points[{f.pipeline, f.node}].insert({f.window_start_us, f.run_id});
+    const Point at = point(f.run_date, f.window_start_us, f.run_id);
+    if (!f.run_date.empty()) dated_runs.insert(f.run_id);
+    points[{f.pipeline, f.node}].insert(at);
     auto& m = marked[{f.pipeline, f.node, f.feature, f.code, f.statistic}];
-    auto [it, fresh] = m.emplace(Point{f.window_start_us, f.run_id}, &f);
+    auto [it, fresh] = m.emplace(at, &f);
     if (!fresh && f.time_us >= it->second->time_us) it->second = &f;
   }
   for (const auto& w : timeline) {
     auto it = points.find({w.pipeline, w.node});
-    if (it != points.end()) it->second.insert({w.start_us, w.run_id});
+    if (it != points.end()) it->second.insert(point(w.run_date, w.start_us, w.run_id));
+    if (!w.run_date.empty()) dated_runs.insert(w.run_id);
   }
   std::vector<FindingStreak> out;
   for (const auto& [key, hits] : marked) {
@@ -44,10 +71,16 @@ std::vector<FindingStreak> ComputeStreaks(const std::vector<StoredWindow>& timel
     s.feature = feature;
     s.code = code;
     s.statistic = statistic;
-    s.since_us = line[static_cast<size_t>(first)].first;
-    s.since_run = line[static_cast<size_t>(first)].second;
-    s.last_us = line[static_cast<size_t>(last)].first;
-    s.last_run = line[static_cast<size_t>(last)].second;
+    const Point& since = line[static_cast<size_t>(first)];
+    const Point& until = line[static_cast<size_t>(last)];
+    s.since_date = std::get<0>(since);
+    s.since_us = std::get<1>(since);
+    s.since_run = std::get<2>(since);
+    s.since_dated = dated_runs.count(s.since_run) > 0;
+    s.last_date = std::get<0>(until);
+    s.last_us = std::get<1>(until);
+    s.last_run = std::get<2>(until);
+    s.last_dated = dated_runs.count(s.last_run) > 0;
     s.last_end_us = lf.time_us;
     s.windows = last - first + 1;
     s.total_windows = static_cast<int64_t>(hits.size());

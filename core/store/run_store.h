@@ -96,6 +96,7 @@ struct StoredFeatureWindow {
   int64_t start_us = 0, end_us = 0, rows = 0, skipped_batches = 0;
   std::string feature, kind;
   std::map<std::string, double> stats, scores;
+  std::string run_date;  ///< the run's --date (YYYY-MM-DD), or empty
 };
 
 struct StoredFinding {
@@ -106,6 +107,7 @@ struct StoredFinding {
   double value = 0, threshold = 0;  ///< NaN when stored as null
   nlohmann::json top_values = nlohmann::json::array();
   std::string message;
+  std::string run_date;  ///< the run's --date (YYYY-MM-DD), or empty
 };
 
 /// A monitor window without its features: the timeline the "since" rule walks.
@@ -113,6 +115,7 @@ struct StoredWindow {
   int64_t window_id = 0;
   std::string run_id, pipeline, node;
   int64_t start_us = 0, end_us = 0, rows = 0, skipped_batches = 0;
+  std::string run_date;  ///< the run's --date (YYYY-MM-DD), or empty
 };
 
 /// Filters of the window and finding queries; empty strings and the default bounds
@@ -235,17 +238,23 @@ class RunStore final : public EventRecorder {
 };
 
 /// When a finding began: over the timeline of its monitor node's windows (every window
-/// of that node in that pipeline, in every run, ordered by start time), the latest
-/// unbroken streak of windows that each carry at least one finding with the same
+/// of that node in that pipeline, in every run, ordered by date, then start time), the
+/// latest unbroken streak of windows that each carry at least one finding with the same
 /// (pipeline, node, feature, code, statistic). `since_*` is its first window, `last_*`
 /// its last; `ongoing` when the last is the node's latest window. A window of the node
 /// without such a finding breaks a streak; runs without windows of the node do not.
+/// A window's date is its run's --date, so that a backfill files its windows under the
+/// days they describe; a window of a run without one is dated by its start (UTC).
 struct FindingStreak {
   std::string pipeline, node, feature, code, statistic;
   int64_t since_us = 0;        ///< start of the streak's first window
+  std::string since_date;      ///< the date of that window (YYYY-MM-DD)
+  bool since_dated = false;    ///< since_date is its run's --date (not its start)
   std::string since_run;       ///< the run of that window
   int64_t last_us = 0;         ///< start of the streak's last window
   int64_t last_end_us = 0;     ///< time_us of the last finding in it
+  std::string last_date;       ///< the date of the streak's last window
+  bool last_dated = false;
   std::string last_run;
   int64_t windows = 0;         ///< windows in the streak
   int64_t total_windows = 0;   ///< windows with this finding on the whole timeline
@@ -259,6 +268,9 @@ struct FindingStreak {
 /// window to the timeline. Sorted by pipeline, node, feature, code, statistic.
 std::vector<FindingStreak> ComputeStreaks(const std::vector<StoredWindow>& timeline,
                                           const std::vector<StoredFinding>& findings);
+
+/// The UTC date (YYYY-MM-DD) of a time in microseconds since the epoch.
+std::string UtcDate(int64_t us);
 
 /// Parses an ISO-8601 date or time as microseconds since the epoch: "2026-11-25",
 /// "2026-11-25T06:19", "2026-11-25T06:19:07", fractions of a second, a space instead of

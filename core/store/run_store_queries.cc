@@ -129,7 +129,7 @@ Result<std::vector<StoredFeatureWindow>> RunStore::FeatureWindows(const EventQue
   static const std::string sql =
       std::string(
           "SELECT w.id, w.run_id, r.pipeline, w.node, w.start_us, w.end_us, w.rows, w.skipped_batches, f.feature, "
-          "f.kind, f.stats, f.scores FROM window_features f JOIN windows w ON w.id = f.window_id "
+          "f.kind, f.stats, f.scores, r.run_date FROM window_features f JOIN windows w ON w.id = f.window_id "
           "JOIN runs r ON r.run_id = w.run_id WHERE (?1 = '' OR f.feature = ?1) AND ") +
       kWindowFilter + " ORDER BY w.start_us, w.id, f.feature";
   std::lock_guard<std::mutex> lock(db_mu_);
@@ -152,6 +152,7 @@ Result<std::vector<StoredFeatureWindow>> RunStore::FeatureWindows(const EventQue
     w.kind = s.Str(9);
     w.stats = NumberMap(s.Json(10));
     w.scores = NumberMap(s.Json(11));
+    w.run_date = s.Str(12);
     out.push_back(std::move(w));
   }
   if (rc != SQLITE_DONE) return Error("cannot read windows");
@@ -161,7 +162,7 @@ Result<std::vector<StoredFeatureWindow>> RunStore::FeatureWindows(const EventQue
 Result<std::vector<StoredWindow>> RunStore::Windows(const EventQuery& query) {
   static const std::string sql =
       std::string(
-          "SELECT w.id, w.run_id, r.pipeline, w.node, w.start_us, w.end_us, w.rows, w.skipped_batches "
+          "SELECT w.id, w.run_id, r.pipeline, w.node, w.start_us, w.end_us, w.rows, w.skipped_batches, r.run_date "
           "FROM windows w JOIN runs r ON r.run_id = w.run_id WHERE (?1 = ?1) AND ") +
       kWindowFilter + " ORDER BY w.start_us, w.id";
   std::lock_guard<std::mutex> lock(db_mu_);
@@ -171,7 +172,7 @@ Result<std::vector<StoredWindow>> RunStore::Windows(const EventQuery& query) {
   std::vector<StoredWindow> out;
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW)
-    out.push_back({s.I64(0), s.Str(1), s.Str(2), s.Str(3), s.I64(4), s.I64(5), s.I64(6), s.I64(7)});
+    out.push_back({s.I64(0), s.Str(1), s.Str(2), s.Str(3), s.I64(4), s.I64(5), s.I64(6), s.I64(7), s.Str(8)});
   if (rc != SQLITE_DONE) return Error("cannot read windows");
   return out;
 }
@@ -179,7 +180,7 @@ Result<std::vector<StoredWindow>> RunStore::Windows(const EventQuery& query) {
 Result<std::vector<StoredFinding>> RunStore::Findings(const EventQuery& query) {
   static const std::string sql =
       "SELECT f.id, f.run_id, r.pipeline, f.node, f.time_us, f.window_start_us, f.feature, f.code, f.statistic, "
-      "f.value, f.threshold, f.top_values, f.message FROM findings f JOIN runs r ON r.run_id = f.run_id "
+      "f.value, f.threshold, f.top_values, f.message, r.run_date FROM findings f JOIN runs r ON r.run_id = f.run_id "
       "WHERE (?1 = '' OR f.feature = ?1) AND (?2 = '' OR f.node = ?2) AND (?3 = '' OR r.pipeline = ?3) "
       "AND (?4 = '' OR f.run_id = ?4) AND f.time_us >= ?5 AND f.window_start_us <= ?6 "
       "ORDER BY f.window_start_us, f.time_us, f.id";
@@ -205,6 +206,7 @@ Result<std::vector<StoredFinding>> RunStore::Findings(const EventQuery& query) {
     f.top_values = s.Json(11);
     if (!f.top_values.is_array()) f.top_values = nlohmann::json::array();
     f.message = s.Str(12);
+    f.run_date = s.Str(13);
     out.push_back(std::move(f));
   }
   if (rc != SQLITE_DONE) return Error("cannot read findings");

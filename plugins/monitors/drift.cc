@@ -15,9 +15,6 @@ namespace {
 using trestle::InvalidArgument;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-// Bins needed per value for the effect-size rule: with fewer values per bin PSI and JS
-// are dominated by sampling noise.
-constexpr int64_t kValuesPerBin = 20;
 
 const std::set<std::string> kNumericStats = {"psi", "js", "ks", "ks_p", "wasserstein"};
 const std::set<std::string> kCategoricalStats = {"psi", "js", "chi2_p", "linf"};
@@ -81,7 +78,8 @@ uint64_t fnv1a(const std::string& s) {
 trestle::OperatorSpec& drift_params(trestle::OperatorSpec& spec) {
   return spec
       .param<std::string>("statistic",
-                          "the alerting statistic: auto (by kind and window size, docs/monitors.md), or one of psi, js, ks, "
+                          "the alerting statistic: auto (numeric: wasserstein > 0.1 with a significant ks_p; categorical: "
+                          "linf > 0.05 or unseen_share > 0.005 with a significant chi2_p; docs/monitors.md), or one of psi, js, ks, "
                           "ks_p, wasserstein, chi2_p, linf for every feature it applies to (the others keep auto)",
                           std::string("auto"))
       .one_of({"auto", "psi", "js", "ks", "ks_p", "wasserstein", "chi2_p", "linf"})
@@ -95,8 +93,8 @@ trestle::OperatorSpec& drift_params(trestle::OperatorSpec& spec) {
                           std::string("bh"))
       .one_of({"bh", "bonferroni", "none"})
       .param<int64_t>("large_window",
-                      "auto: a feature with at least this many values (and 20 per bin) in a window alerts on psi (numeric) "
-                      "or js (categorical), one with fewer on ks_p or chi2_p",
+                      "no longer used: the default rule now asks for an effect size and a test together at every window "
+                      "size (docs/monitors.md); accepted so that older pipeline files still validate",
                       int64_t{1000})
       .min(1)
       .param<int64_t>("min_samples", "no alert for a feature with fewer values than this in a window", int64_t{20})
@@ -324,10 +322,8 @@ ScoredFeature DriftEngine::score_one(const FeatureAccumulator& a) const {
   describe(a, sorted, &f.window);
   auto& sc = f.window.scores;
   const int64_t n = a.n();
-  size_t bins = 0;
   if (r.kind() == Kind::Numeric) {
     std::vector<double> window(a.bins.begin(), a.bins.end());
-    bins = window.size();
     const bool comparable = n > 0 && r.distribution.total > 0;
     sc["psi"] = comparable ? stats::psi(r.bin_counts, window) : kNaN;
     sc["js"] = comparable ? stats::js_distance(r.bin_counts, window) : kNaN;
@@ -347,7 +343,6 @@ ScoredFeature DriftEngine::score_one(const FeatureAccumulator& a) const {
     }
   } else {
     CategoricalBins b = categorical_bins(a);
-    bins = b.window.size();
     const bool comparable = n > 0 && std::any_of(b.reference.begin(), b.reference.end(), [](double c) { return c > 0; });
     sc["psi"] = comparable ? stats::psi(b.reference, b.window) : kNaN;
     sc["js"] = comparable ? stats::js_distance(b.reference, b.window) : kNaN;
@@ -384,20 +379,37 @@ ScoredFeature DriftEngine::score_one(const FeatureAccumulator& a) const {
     f.statistic = opt_.statistic;
     below = is_p_value(f.statistic);
     f.threshold = below ? opt_.alpha : opt_.threshold;
+  } else if (r.kind() == Kind::Numeric) {
+    f.statistic = "wasserstein";
+    f.threshold = kAutoWasserstein;
+    f.gate = "ks_p";
   } else {
-    const bool large = n >= opt_.large_window && n >= kValuesPerBin * static_cast<int64_t>(bins);
-    if (r.kind() == Kind::Numeric) f.statistic = large ? "psi" : "ks_p";
-    else f.statistic = large ? "js" : "chi2_p";
-    f.threshold = default_threshold(f.statistic, &below);
-    if (below) f.threshold = opt_.alpha;
+    // The largest change of one value's share; new values of a column whose every value
+    // the reference saw are flagged from a smaller share, as nothing explains them.
+    f.statistic = "linf";
+    f.threshold = kAutoLinf;
+    f.gate = "chi2_p";
+    auto& st = f.window.stats;
+    if (r.complete()) {
+      st["threshold_unseen_share"] = kAutoUnseenShare;
+      const double unseen = st.count("unseen_share") ? st.at("unseen_share") : kNaN;
+      const double linf = sc.count("linf") ? sc.at("linf") : kNaN;
+      if (std::isfinite(unseen) && unseen > kAutoUnseenShare && !(linf > kAutoLinf)) {
+        f.statistic = "unseen_share";
+        f.threshold = kAutoUnseenShare;
+      }
+    }
   }
   f.p_value = below;
-  f.value = sc.count(f.statistic) ? sc.at(f.statistic) : kNaN;
-  if (n < opt_.min_samples || !std::isfinite(f.value)) {
+  if (f.statistic == "unseen_share") f.value = f.window.stats.at("unseen_share");
+  else f.value = sc.count(f.statistic) ? sc.at(f.statistic) : kNaN;
+  if (!f.gate.empty()) f.gate_p = sc.count(f.gate) ? sc.at(f.gate) : kNaN;
+  if (n < opt_.min_samples || !std::isfinite(f.value) || (!f.gate.empty() && !std::isfinite(f.gate_p))) {
     f.statistic.clear();  // cannot alert in this window
+    f.gate.clear();
     return f;
   }
-  if (!below) f.alert = f.value > f.threshold;
+  if (!below) f.alert = f.value > f.threshold;  // the default rule's test comes in score()
   return f;
 }
 
@@ -408,8 +420,11 @@ std::vector<ScoredFeature> DriftEngine::score() const {
   // The p-value tests of this window form one family.
   std::vector<size_t> tested;
   std::vector<double> ps;
-  for (size_t i = 0; i < out.size(); ++i)
-    if (!out[i].statistic.empty() && out[i].p_value) tested.push_back(i), ps.push_back(out[i].value);
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i].statistic.empty()) continue;
+    if (out[i].p_value) tested.push_back(i), ps.push_back(out[i].value);
+    else if (!out[i].gate.empty()) tested.push_back(i), ps.push_back(out[i].gate_p);
+  }
   if (!tested.empty()) {
     const double m = static_cast<double>(tested.size());
     std::vector<bool> reject(tested.size(), false);
@@ -423,13 +438,23 @@ std::vector<ScoredFeature> DriftEngine::score() const {
       for (size_t k = 0; k < ps.size(); ++k) reject[k] = ps[k] <= cutoff;
     }
     for (size_t k = 0; k < tested.size(); ++k) {
-      out[tested[k]].threshold = cutoff;
-      out[tested[k]].alert = reject[k];
+      ScoredFeature& f = out[tested[k]];
+      if (f.p_value) {
+        f.threshold = cutoff;
+        f.alert = reject[k];
+      } else {
+        f.window.stats["threshold_" + f.gate] = cutoff;
+        f.alert = f.alert && reject[k];
+      }
     }
   }
   for (auto& f : out) {
     f.window.stats["alert"] = f.alert ? 1 : 0;
     if (!f.statistic.empty()) f.window.stats["threshold_" + f.statistic] = f.threshold;
+    if (f.gate.empty()) continue;
+    // The limits of the other effect sizes of the default rule, for the report's charts.
+    if (f.window.kind == "numeric") f.window.stats["threshold_wasserstein"] = kAutoWasserstein;
+    else f.window.stats["threshold_linf"] = kAutoLinf;
   }
   return out;
 }
@@ -447,7 +472,11 @@ trestle::Finding DriftEngine::finding(const ScoredFeature& f, const WindowSpan& 
   out.value = f.value;
   out.threshold = f.threshold;
   std::string rule = f.statistic + " " + num(f.value) + (f.p_value ? " <= " : " > ") + num(f.threshold);
-  if (f.p_value && opt_.correction != "none")
+  if (!f.gate.empty()) {
+    const auto cut = f.window.stats.find("threshold_" + f.gate);
+    rule += " and " + f.gate + " " + num(f.gate_p) + " <= " + num(cut != f.window.stats.end() ? cut->second : opt_.alpha);
+  }
+  if ((f.p_value || !f.gate.empty()) && opt_.correction != "none")
     rule += std::string(" (") + (opt_.correction == "bh" ? "Benjamini-Hochberg" : "Bonferroni") + " over the window's tests)";
   std::string detail;
   if (acc != nullptr && acc->reference().kind() == Kind::Categorical) {

@@ -3,15 +3,19 @@
 // a closed window, every statistic that applies to its kind (always recorded), then the
 // alerting rule and the multiple-testing correction over the window's p-value tests.
 //
-// Default alerting rule ("statistic: auto"), per feature and window, with n the values
-// the statistics use (finite numbers; non-null categories) and b the number of bins:
-//   numeric,     n >= large_window and n >= 20 b:  psi > 0.2
-//   numeric,     otherwise:                        ks_p below the corrected 0.05
-//   categorical, n >= large_window and n >= 20 b:  js > 0.1
-//   categorical, otherwise:                        chi2_p below the corrected 0.05
-// (p-value tests flag every tiny difference once n is large; effect sizes are noisy
-// when n is small.) Option `statistic` picks one statistic for every feature it applies
-// to (the rest keep the default rule) and `threshold` its limit. No alert when
+// Default alerting rule ("statistic: auto"): a feature drifts when the change is both
+// big enough to matter (an effect size over its limit) and not noise (the kind's test
+// rejects "same distribution" after the correction), with n the values the statistics
+// use (finite numbers; non-null categories):
+//   numeric:     wasserstein > 0.1   and ks_p below the corrected 0.05
+//                (the Wasserstein-1 distance in units of the reference's standard
+//                deviation: a shift of the mean by d standard deviations scores d)
+//   categorical: linf > 0.05, or unseen_share > 0.005 when the reference saw every
+//                value of the column,  and chi2_p below the corrected 0.05
+//                (linf: the largest change of one value's share, new values one by one)
+// docs/monitors.md derives these limits and shows them on generated scenarios. Option
+// `statistic` picks one statistic for every feature it applies to (the rest keep the
+// default rule) and `threshold` its limit; that rule has no test gate. No alert when
 // n < min_samples. p-values are corrected over the p-value tests of the window:
 // Benjamini-Hochberg (default), Bonferroni, or none.
 
@@ -34,7 +38,7 @@ struct DriftOptions {
   double threshold = 0;            ///< 0 with statistic auto; else the statistic's limit
   std::string correction = "bh";   ///< bh, bonferroni, none
   double alpha = 0.05;             ///< p-value level of the default rule
-  int64_t large_window = 1000;
+  int64_t large_window = 1000;     ///< no longer used (accepted so that older files validate)
   int64_t min_samples = 20;
   int64_t sample_size = 10000;
   int64_t seed = 1;
@@ -57,8 +61,17 @@ struct ScoredFeature {
   double value = 0;
   double threshold = 0;
   bool p_value = false;
+  /// The default rule: the effect size must also pass this test (ks_p or chi2_p),
+  /// corrected with the window's other tests.
+  std::string gate;
+  double gate_p = 0;
   bool alert = false;
 };
+
+/// The default rule's limits (docs/monitors.md, "How the defaults were chosen").
+constexpr double kAutoWasserstein = 0.1;
+constexpr double kAutoLinf = 0.05;
+constexpr double kAutoUnseenShare = 0.005;
 
 class DriftEngine {
  public:

@@ -50,6 +50,25 @@ void DriftMonitorBase::end_window(trestle::Context& ctx, const WindowSpan& span)
   w.end_us = span.end_us;
   w.rows = span.rows;
   for (auto& f : scored) w.features.push_back(std::move(f.window));
+  for (const ColumnProfile* c : missing_) {
+    trestle::FeatureWindow fw;
+    fw.feature = c->name;
+    fw.kind = kind_name(c->kind);
+    fw.stats["evaluated"] = 0;
+    fw.stats["column_missing"] = 1;
+    w.features.push_back(std::move(fw));
+    trestle::Finding f;
+    f.time_us = span.end_us;
+    f.window_start_us = span.start_us;
+    f.feature = c->name;
+    f.code = "MISSING_COLUMN";
+    f.statistic = "column_missing";
+    f.value = 1;
+    f.threshold = 0;
+    f.message = "column \"" + c->name + "\" of the reference profile \"" + reference_path_ +
+                "\" is not in the input: its drift was not evaluated (column missing)";
+    findings.push_back(std::move(f));
+  }
   trestle::report_window(ctx, w);
   for (const auto& f : findings) trestle::report_finding(ctx, f);
 }
@@ -65,9 +84,11 @@ trestle::OperatorSpec DriftMonitor::spec() {
                           "the alerting rule, p-values corrected for multiple testing (docs/monitors.md).");
   s.param<std::string>("reference", "reference profile (written by profile_sink or `trestle profile`)").required().input_path();
   s.param<trestle::StringList>("features",
-                               "columns to watch; default: every column of the reference profile that the input has with a "
-                               "compatible type, except timestamps",
+                               "columns to watch (each must be in the input); default: every column of the reference profile "
+                               "with a compatible type, except timestamps, identifiers (the profile's note: unique per row, or "
+                               "increasing integers) and `ignore`; one of those the input lacks is a MISSING_COLUMN finding",
                                trestle::StringList{});
+  s.param<trestle::StringList>("ignore", "columns not to watch by default (with `features` unset)", trestle::StringList{});
   window_params(s);
   drift_params(s);
   s.input_doc("the features, typed as in the reference profile (any numeric type for numeric features)")
@@ -77,15 +98,28 @@ trestle::OperatorSpec DriftMonitor::spec() {
 }
 
 DriftMonitor::DriftMonitor(const trestle::Options& o)
-    : DriftMonitorBase(o, "features"), features_(o.get_or<trestle::StringList>("features", {})) {}
+    : DriftMonitorBase(o, "features"),
+      features_(o.get_or<trestle::StringList>("features", {})),
+      ignore_(o.get_or<trestle::StringList>("ignore", {})) {
+  if (!features_.empty() && !ignore_.empty())
+    throw InvalidArgument("options \"features\" and \"ignore\" exclude each other: \"ignore\" narrows the default set");
+  for (const auto& name : ignore_)
+    if (profile_.find(name) == nullptr)
+      throw InvalidArgument("option \"ignore\" names \"" + name + "\", which the reference profile \"" + reference_path_ +
+                            "\" does not have");
+}
 
 void DriftMonitor::open_input(const trestle::Schema& input) {
   std::vector<std::string> names = features_;
+  missing_.clear();
   if (names.empty()) {
     for (const auto& c : profile_.columns) {
+      if (c.type == trestle::Type::TimestampUs || c.identifier() ||
+          std::find(ignore_.begin(), ignore_.end(), c.name) != ignore_.end())
+        continue;
       const int i = input.index_of(c.name);
-      if (i < 0 || c.type == trestle::Type::TimestampUs) continue;
-      if (compatible(c, input.field(static_cast<size_t>(i)).type, nullptr)) names.push_back(c.name);
+      if (i < 0) missing_.push_back(&c);
+      else if (compatible(c, input.field(static_cast<size_t>(i)).type, nullptr)) names.push_back(c.name);
     }
     if (names.empty())
       throw InvalidArgument("no column of the reference profile \"" + reference_path_ +

@@ -32,12 +32,18 @@ class DriftMonitorBase : public WindowedMonitor {
   Profile profile_;
   DriftOptions options_;
   std::unique_ptr<DriftEngine> engine_;
+  /// Watched columns of the reference profile that the input lacks: every window reports
+  /// a MISSING_COLUMN finding for each, and its drift as not evaluated.
+  std::vector<const ColumnProfile*> missing_;
 };
 
 /// Per feature and window: PSI, KS (statistic and p-value), Jensen-Shannon distance and
 /// normed Wasserstein for numeric features; PSI, chi-squared (and p-value), JS and
 /// L-infinity for categorical ones. All recorded every window; DRIFT findings by the
-/// alerting rule (docs/monitors.md).
+/// alerting rule (docs/monitors.md). By default it watches every column of the
+/// reference profile but timestamps, identifiers (ColumnProfile::identifier) and those
+/// in `ignore`; one of those the input lacks is a MISSING_COLUMN finding every window.
+/// A column named in `features` that the input lacks is an error at open.
 class DriftMonitor final : public DriftMonitorBase {
  public:
   static trestle::OperatorSpec spec();
@@ -46,6 +52,7 @@ class DriftMonitor final : public DriftMonitorBase {
 
  private:
   std::vector<std::string> features_;
+  std::vector<std::string> ignore_;
 };
 
 /// The drift statistics on model outputs, plus class balance of categorical outputs

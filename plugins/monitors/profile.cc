@@ -195,6 +195,8 @@ ColumnProfile read_column(const json& j, const std::string& origin, size_t index
       if (!(var >= 0)) n.fail("variance", "must be a non-negative number");
       c.numeric.m2 = var * static_cast<double>(c.numeric.count);
     }
+    // Profiles written before "ascending" existed say nothing about the order.
+    c.ascending = r.has("ascending") && r.boolean("ascending");
   } else {
     Reader k = r.object("categorical");
     c.categorical.cap = k.count("max_categories");
@@ -315,6 +317,19 @@ int64_t CategoricalCounts::total() const {
 
 // ---- ColumnProfile / Profile
 
+bool ColumnProfile::identifier() const {
+  if (kind == Kind::Numeric) {
+    const bool integers = type == trestle::Type::Int32 || type == trestle::Type::Int64;
+    return integers && ascending && numeric.count >= kIdentifierMinValues && nan_count == 0 && inf_count == 0;
+  }
+  // The kept values are the most frequent ones: if each was seen once, so was every
+  // folded value.
+  if (count < kIdentifierMinValues) return false;
+  for (const auto& kv : categorical.counts)
+    if (kv.second > 1) return false;
+  return true;
+}
+
 double ColumnProfile::null_share() const {
   return rows() > 0 ? static_cast<double>(null_count) / static_cast<double>(rows()) : 0.0;
 }
@@ -366,9 +381,14 @@ void ProfileBuilder::add(const trestle::Batch& batch) {
     p.count += c.size() - nulls;
     if (p.kind == Kind::Numeric) {
       for_each_number(c, [&](int64_t, double v) {
-        if (std::isnan(v)) ++p.nan_count;
-        else if (std::isinf(v)) ++p.inf_count;
-        else p.numeric.add(v);
+        if (std::isnan(v)) {
+          ++p.nan_count;
+        } else if (std::isinf(v)) {
+          ++p.inf_count;
+        } else {
+          if (p.numeric.count > 0 && !(v > p.numeric.max)) p.ascending = false;
+          p.numeric.add(v);
+        }
       });
     } else {
       char buf[24];
@@ -397,6 +417,9 @@ Profile merge(const Profile& a, const Profile& b) {
       throw InvalidArgument("cannot merge profiles: column " + std::to_string(i) + " is \"" + x.name + "\" " +
                             trestle::type_name(x.type) + " " + kind_name(x.kind) + " in one and \"" + y.name + "\" " +
                             trestle::type_name(y.type) + " " + kind_name(y.kind) + " in the other");
+    // a's rows come before b's.
+    x.ascending = x.ascending && y.ascending &&
+                  (x.numeric.count == 0 || y.numeric.count == 0 || x.numeric.max < y.numeric.min);
     x.count += y.count;
     x.null_count += y.null_count;
     x.nan_count += y.nan_count;
@@ -453,6 +476,11 @@ std::string to_json(const Profile& p) {
                           {"other_count", c.categorical.other},
                           {"values", values}};
     }
+    if (c.kind == Kind::Numeric) j["ascending"] = c.ascending;
+    if (c.identifier())
+      j["note"] = c.kind == Kind::Numeric
+                      ? "identifier: integers each greater than the one before; drift_monitor leaves it out by default"
+                      : "identifier: every value seen once; drift_monitor leaves it out by default";
     cols.push_back(std::move(j));
   }
   ojson doc = {{"format", kProfileFormat}, {"rows", p.rows}, {"columns", cols}};

@@ -86,8 +86,16 @@ struct ColumnProfile {
   int64_t inf_count = 0;   ///< numeric columns, +inf and -inf
   NumericSummary numeric;          ///< kind Numeric
   CategoricalCounts categorical;   ///< kind Categorical
+  /// Numeric: every finite value was greater than all before it (in the order seen).
+  bool ascending = true;
 
   int64_t rows() const { return count + null_count; }
+  /// Whether the column looks like an identifier rather than a feature: at least
+  /// kIdentifierMinValues values, and integers each greater than all before them, or
+  /// categorical values each seen once. Its distribution says nothing about drift
+  /// (every new day has new ids), so drift_monitor leaves it out by default.
+  bool identifier() const;
+  static constexpr int64_t kIdentifierMinValues = 100;
   /// null_count / rows; 0 when there were no rows.
   double null_share() const;
 };

@@ -220,8 +220,9 @@ void SchemaMonitor::end_window(trestle::Context& ctx, const WindowSpan& span) {
   w.end_us = span.end_us;
   w.rows = span.rows;
   std::vector<trestle::Finding> findings;
-  if (span.index == 0)
-    for (trestle::Finding f : schema_findings_) {
+  // Every window, as the condition holds in every window: the "since when" streak of
+  // a column that disappeared stays unbroken across a run's windows.
+  for (trestle::Finding f : schema_findings_) {
       f.time_us = span.end_us;
       f.window_start_us = span.start_us;
       findings.push_back(std::move(f));

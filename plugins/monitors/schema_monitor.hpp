@@ -15,7 +15,7 @@ namespace monitors {
 
 /// Data-quality anomalies against a reference profile, with stable codes modelled on
 /// TensorFlow Data Validation's: MISSING_COLUMN, NEW_COLUMN, TYPE_CHANGE (found at open,
-/// reported with the first window), UNKNOWN_CATEGORICAL_VALUES, OUT_OF_RANGE,
+/// reported with every window), UNKNOWN_CATEGORICAL_VALUES, OUT_OF_RANGE,
 /// NAN_VALUES, INF_VALUES, NULL_SHARE_INCREASE, TOO_FEW_ROWS (per window).
 class SchemaMonitor final : public WindowedMonitor {
  public:

@@ -15,12 +15,13 @@ int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 
 }  // namespace
 
 trestle::OperatorSpec& WindowedMonitor::window_params(trestle::OperatorSpec& spec) {
-  return spec.param<int64_t>("window_rows", "a window closes after this many rows", int64_t{10000})
-      .min(1)
+  return spec.param<int64_t>("window_rows", "a window closes after this many rows; 0: no row limit", int64_t{0})
+      .min(0)
       .param<double>("window_seconds",
                      "a window also closes this long after its first row (wall clock, checked when a batch arrives) or, "
-                     "with time_column, at the end of its aligned slot of data time; 0: no time limit",
-                     60.0)
+                     "with time_column, at the end of its aligned slot of data time; 0: no time limit. The defaults make "
+                     "one window per batch run (of up to an hour) and hourly windows for a long-running service",
+                     3600.0)
       .min(0)
       .param<std::string>("time_column",
                           "a timestamp column: windows span the data time of their rows (earliest to latest) instead of "
@@ -29,10 +30,11 @@ trestle::OperatorSpec& WindowedMonitor::window_params(trestle::OperatorSpec& spe
 }
 
 WindowedMonitor::WindowedMonitor(const trestle::Options& o)
-    : window_rows_(o.get_or<int64_t>("window_rows", 10000)),
-      window_seconds_(o.get_or<double>("window_seconds", 60.0)),
+    : window_rows_(o.get_or<int64_t>("window_rows", 0)),
+      window_seconds_(o.get_or<double>("window_seconds", 3600.0)),
       time_column_(o.get_or<std::string>("time_column", "")) {
-  if (window_rows_ < 1) throw trestle::InvalidArgument("option \"window_rows\" must be at least 1, got " + std::to_string(window_rows_));
+  if (window_rows_ < 0) throw trestle::InvalidArgument("option \"window_rows\" must be 0 (no limit) or more, got " + std::to_string(window_rows_));
+  if (window_rows_ == 0) window_rows_ = std::numeric_limits<int64_t>::max();
   if (!(window_seconds_ >= 0)) throw trestle::InvalidArgument("option \"window_seconds\" must be 0 or more");
   if (!time_column_.empty() && window_seconds_ > 0 && window_seconds_ < 1e-6)
     throw trestle::InvalidArgument("option \"window_seconds\" must be at least one microsecond with time_column");

@@ -2,7 +2,9 @@
 // WindowedMonitor: the windowing shared by the monitors. A window closes after
 // window_rows rows (a batch that crosses the limit is split, zero-copy, so every
 // window but the last has exactly window_rows rows) or when window_seconds have
-// passed, whichever comes first. close() flushes the last, partial window; a run that
+// passed, whichever comes first. By default there is no row limit and an hour's time
+// limit: a batch run makes one window (so that a daily run is a day's window) and a
+// long-running service one window an hour. close() flushes the last, partial window; a run that
 // saw no rows at all still closes one empty window, so that schema findings and
 // TOO_FEW_ROWS are reported.
 //

@@ -12,7 +12,7 @@ namespace {
 
 StoredWindow W(const std::string& run, int64_t start, const std::string& node = "drift",
                const std::string& pipeline = "p") {
-  return {0, run, pipeline, node, start, start + 10, 100, 0};
+  return {0, run, pipeline, node, start, start + 10, 100, 0, ""};
 }
 StoredFinding F(const std::string& run, int64_t start, const std::string& statistic = "psi",
                 const std::string& node = "drift", const std::string& pipeline = "p") {
@@ -90,6 +90,46 @@ TEST(StreaksTest, RunsWithoutWindowsDoNotBreakAStreakAndFindingsAddTheirWindows)
   auto t = ComputeStreaks({}, {F("a", 0), F("a", 0)});
   ASSERT_EQ(t.size(), 1u);
   EXPECT_EQ(t[0].windows, 1);
+}
+
+TEST(StreaksTest, RunDatesOrderTheTimelineSoABackfillFilesItsWindowsUnderItsDays) {
+  // Runs for 2026-12-01..04 made in the order 01, 02, 04, then 03 (a backfill, started
+  // last); the finding is there on 03 and 04 only. In wall-clock order the 03 run would
+  // come last and 04 would break nothing; by date the streak starts on 03.
+  auto dated = [](StoredWindow w, const std::string& d) {
+    w.run_date = d;
+    return w;
+  };
+  auto dated_f = [](StoredFinding f, const std::string& d) {
+    f.run_date = d;
+    return f;
+  };
+  const int64_t day = 86400000000;
+  std::vector<StoredWindow> line = {dated(W("r1", 10 * day), "2026-12-01"), dated(W("r2", 11 * day), "2026-12-02"),
+                                    dated(W("r4", 12 * day), "2026-12-04"), dated(W("r3", 13 * day), "2026-12-03")};
+  std::vector<StoredFinding> fs = {dated_f(F("r4", 12 * day), "2026-12-04"), dated_f(F("r3", 13 * day), "2026-12-03")};
+  auto streaks = ComputeStreaks(line, fs);
+  ASSERT_EQ(streaks.size(), 1u);
+  EXPECT_EQ(streaks[0].since_date, "2026-12-03");
+  EXPECT_TRUE(streaks[0].since_dated);
+  EXPECT_EQ(streaks[0].since_run, "r3");
+  EXPECT_EQ(streaks[0].last_date, "2026-12-04");
+  EXPECT_EQ(streaks[0].windows, 2);
+  EXPECT_TRUE(streaks[0].ongoing);
+
+  // Undated windows are dated by their start, in UTC.
+  auto undated = ComputeStreaks({W("u", 0)}, {F("u", 0)});
+  ASSERT_EQ(undated.size(), 1u);
+  EXPECT_EQ(undated[0].since_date, "1970-01-01");
+  EXPECT_FALSE(undated[0].since_dated);
+}
+
+TEST(StreaksTest, UtcDateIsTheCivilDate) {
+  EXPECT_EQ(UtcDate(0), "1970-01-01");
+  EXPECT_EQ(UtcDate(-1), "1969-12-31");
+  EXPECT_EQ(UtcDate(951782400000000), "2000-02-29");          // a leap day
+  EXPECT_EQ(UtcDate(1796601599999999), "2026-12-06");         // the last microsecond of a day
+  EXPECT_EQ(UtcDate(1796601600000000), "2026-12-07");
 }
 
 }  // namespace

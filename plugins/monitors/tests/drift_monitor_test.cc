@@ -46,11 +46,15 @@ TEST_F(DriftMonitorTest, SameDistributionLargeWindowRaisesNothing) {
   EXPECT_LT(amount["scores"]["psi"].get<double>(), 0.02);
   EXPECT_GT(amount["scores"]["ks_p"].get<double>(), 0.01);
   EXPECT_EQ(amount["stats"]["alert"], 0);
-  EXPECT_DOUBLE_EQ(amount["stats"]["threshold_psi"].get<double>(), 0.2);  // 5000 values: the effect-size rule
+  // The default rule: an effect size and its test.
+  EXPECT_DOUBLE_EQ(amount["stats"]["threshold_wasserstein"].get<double>(), 0.1);
+  EXPECT_TRUE(amount["stats"]["threshold_ks_p"].is_number());
   json country = feature_of(ws[0], "country");
   EXPECT_EQ(country["kind"], "categorical");
   for (const char* s : {"psi", "chi2", "chi2_p", "js", "linf"}) EXPECT_TRUE(country["scores"][s].is_number()) << s;
-  EXPECT_DOUBLE_EQ(country["stats"]["threshold_js"].get<double>(), 0.1);
+  EXPECT_DOUBLE_EQ(country["stats"]["threshold_linf"].get<double>(), 0.05);
+  EXPECT_DOUBLE_EQ(country["stats"]["threshold_unseen_share"].get<double>(), 0.005);  // the reference saw every value
+  EXPECT_TRUE(country["stats"]["threshold_chi2_p"].is_number());
   EXPECT_LT(country["scores"]["js"].get<double>(), 0.05);
 }
 
@@ -58,10 +62,11 @@ TEST_F(DriftMonitorTest, ShiftedNumericFeatureDrifts) {
   auto fs = with_code(run(data(5000, 0.7, kWeights, 3), options()), "DRIFT");
   ASSERT_EQ(fs.size(), 1u);
   EXPECT_EQ(fs[0]["feature"], "amount");
-  EXPECT_EQ(fs[0]["statistic"], "psi");
-  EXPECT_GT(fs[0]["value"].get<double>(), 0.2);
-  EXPECT_DOUBLE_EQ(fs[0]["threshold"].get<double>(), 0.2);
-  EXPECT_THAT(fs[0]["message"].get<std::string>(), HasSubstr("feature \"amount\" drifted: psi"));
+  EXPECT_EQ(fs[0]["statistic"], "wasserstein");
+  EXPECT_GT(fs[0]["value"].get<double>(), 0.6);  // a shift of 0.7 standard deviations
+  EXPECT_DOUBLE_EQ(fs[0]["threshold"].get<double>(), 0.1);
+  EXPECT_THAT(fs[0]["message"].get<std::string>(), HasSubstr("feature \"amount\" drifted: wasserstein"));
+  EXPECT_THAT(fs[0]["message"].get<std::string>(), HasSubstr(" and ks_p "));
   json amount = feature_of(windows(*h_)[0], "amount");
   EXPECT_EQ(amount["stats"]["alert"], 1);
   EXPECT_LT(amount["scores"]["ks_p"].get<double>(), 1e-6);
@@ -73,14 +78,14 @@ TEST_F(DriftMonitorTest, ShiftedCategoricalFeatureDriftsWithTopChanges) {
   auto fs = with_code(run(data(5000, 0.0, {0.1, 0.2, 0.2, 0.5}, 4), options()), "DRIFT");
   ASSERT_EQ(fs.size(), 1u);
   EXPECT_EQ(fs[0]["feature"], "country");
-  EXPECT_EQ(fs[0]["statistic"], "js");
+  EXPECT_EQ(fs[0]["statistic"], "linf");
   ASSERT_GE(fs[0]["top_values"].size(), 2u);
   EXPECT_EQ(fs[0]["top_values"][0]["value"], "ES");  // 0.1 -> 0.5
   EXPECT_NEAR(fs[0]["top_values"][0]["share"].get<double>(), 0.5, 0.03);
   EXPECT_EQ(fs[0]["top_values"][1]["value"], "DE");  // 0.4 -> 0.1
 }
 
-TEST_F(DriftMonitorTest, SmallWindowsUseTheTestsWithCorrection) {
+TEST_F(DriftMonitorTest, SmallWindowsNeedTheTestWithCorrectionToo) {
   Options o = options(200);
   auto same = run(data(200, 0.0, kWeights, 5), o);
   EXPECT_TRUE(same.empty()) << same[0].dump();
@@ -89,15 +94,22 @@ TEST_F(DriftMonitorTest, SmallWindowsUseTheTestsWithCorrection) {
   // Two p-value tests in the window; Benjamini-Hochberg's threshold for none rejected is q / m.
   EXPECT_DOUBLE_EQ(amount["stats"]["threshold_ks_p"].get<double>(), 0.025);
 
+  // Thirty values: sampling noise alone moves the effect size past its limit, and the
+  // test is what keeps the window quiet.
+  auto few = run(data(30, 0.0, kWeights, 5), options(30));
+  EXPECT_TRUE(few.empty()) << few[0].dump();
+  EXPECT_GT(feature_of(windows(*h_)[0], "amount")["scores"]["wasserstein"].get<double>(), 0.1);
+
   auto shifted = with_code(run(data(200, 1.0, kWeights, 6), o), "DRIFT");
   ASSERT_EQ(shifted.size(), 1u);
-  EXPECT_EQ(shifted[0]["statistic"], "ks_p");
-  EXPECT_LT(shifted[0]["value"].get<double>(), 1e-6);
+  EXPECT_EQ(shifted[0]["statistic"], "wasserstein");
+  EXPECT_GT(shifted[0]["value"].get<double>(), 0.8);
   EXPECT_THAT(shifted[0]["message"].get<std::string>(), HasSubstr("Benjamini-Hochberg"));
+  EXPECT_LT(feature_of(windows(*h_)[0], "amount")["scores"]["ks_p"].get<double>(), 1e-6);
 
   auto bonf = with_code(run(data(200, 1.0, kWeights, 6), options(200).set("correction", std::string("bonferroni"))), "DRIFT");
   ASSERT_EQ(bonf.size(), 1u);
-  EXPECT_DOUBLE_EQ(bonf[0]["threshold"].get<double>(), 0.025);
+  EXPECT_DOUBLE_EQ(feature_of(windows(*h_)[0], "amount")["stats"]["threshold_ks_p"].get<double>(), 0.025);
 }
 
 TEST_F(DriftMonitorTest, UnseenCategoriesInChiSquaredWithoutDivisionByZero) {
@@ -111,19 +123,19 @@ TEST_F(DriftMonitorTest, UnseenCategoriesInChiSquaredWithoutDivisionByZero) {
   EXPECT_EQ(country["stats"]["chi2_df"], 4);  // 4 categories + the unseen bin
   EXPECT_EQ(country["stats"]["unseen_count"], 30);
   ASSERT_EQ(fs.size(), 1u);
-  EXPECT_EQ(fs[0]["statistic"], "chi2_p");
+  EXPECT_EQ(fs[0]["statistic"], "linf");  // 10% of the rows: more than linf's limit
   EXPECT_EQ(fs[0]["top_values"][0]["value"], "XX");
 }
 
 TEST_F(DriftMonitorTest, StatisticAndThresholdOverrideTheRule) {
-  // A small shift that psi > 0.2 does not flag, a wasserstein limit of 0.05 does.
+  // A small shift that the default rule (wasserstein > 0.1) does not flag, a limit of 0.05 does.
   Options o = options().set("statistic", std::string("wasserstein")).set("threshold", 0.05);
-  auto fs = with_code(run(data(5000, 0.15, kWeights, 8), o), "DRIFT");
+  auto fs = with_code(run(data(5000, 0.07, kWeights, 8), o), "DRIFT");
   ASSERT_EQ(fs.size(), 1u);
   EXPECT_EQ(fs[0]["feature"], "amount");
   EXPECT_EQ(fs[0]["statistic"], "wasserstein");
   EXPECT_DOUBLE_EQ(fs[0]["threshold"].get<double>(), 0.05);
-  EXPECT_TRUE(with_code(run(data(5000, 0.15, kWeights, 8), options()), "DRIFT").empty());
+  EXPECT_TRUE(with_code(run(data(5000, 0.07, kWeights, 8), options()), "DRIFT").empty());
 }
 
 TEST_F(DriftMonitorTest, WindowsCarryTheHistogramsTheyCompare) {
@@ -233,6 +245,78 @@ TEST_F(DriftMonitorTest, BadOptionsNameTheOptionAndColumn) {
               HasSubstr("option \"threshold\" needs option \"statistic\""));
   EXPECT_THAT(error_of([&] { Harness<DriftMonitor> h(options().set("statistic", std::string("ks_p")).set("threshold", 2.0)); }),
               HasSubstr("must be in (0, 1)"));
+}
+
+TEST_F(DriftMonitorTest, AColumnTheInputLostIsAMissingColumnFindingEveryWindowAndNotEvaluated) {
+  const Batch b = BatchBuilder().f64("amount", opt(normal(3000, 0.0, 1.0, 14))).build();  // country is gone
+  auto fs = run(b, options(1000));
+  auto missing = with_code(fs, "MISSING_COLUMN");
+  ASSERT_EQ(missing.size(), 3u) << "one per window";
+  EXPECT_EQ(missing[0]["feature"], "country");
+  EXPECT_THAT(missing[0]["message"].get<std::string>(), HasSubstr("not evaluated (column missing)"));
+  EXPECT_TRUE(with_code(fs, "DRIFT").empty());
+  json country = feature_of(windows(*h_)[0], "country");
+  EXPECT_EQ(country["stats"]["evaluated"], 0);
+  EXPECT_EQ(country["stats"]["column_missing"], 1);
+  EXPECT_EQ(feature_of(windows(*h_)[0], "amount")["stats"]["count"], 1000);
+  // Named in `features`, the same column is a configuration error at open.
+  EXPECT_THAT(error_of([&] { run(b, options().set("features", StringList{"amount", "country"})); }),
+              HasSubstr("which the input does not have"));
+}
+
+TEST_F(DriftMonitorTest, IgnoredColumnsAndIdentifiersAreNotWatchedByDefault) {
+  // A reference with an increasing integer id and a utf8 key unique per row.
+  std::vector<std::optional<int64_t>> ids;
+  Strings keys;
+  for (int64_t i = 0; i < 2000; ++i) ids.push_back(1000 + i), keys.push_back("k" + std::to_string(i));
+  auto with_ids = [&](const Batch& b, int64_t first_id) {
+    std::vector<std::optional<int64_t>> day_ids;
+    Strings day_keys;
+    for (int64_t i = 0; i < b.num_rows(); ++i) day_ids.push_back(first_id + i), day_keys.push_back("d" + std::to_string(first_id + i));
+    return BatchBuilder().i64("id", day_ids).str("key", day_keys)
+        .f64("amount", opt(normal(static_cast<size_t>(b.num_rows()), 0.0, 1.0, 15)))
+        .str("country", categories(static_cast<size_t>(b.num_rows()), kCountries, kWeights, 16)).build();
+  };
+  const Batch reference = with_ids(data(2000, 0.0, kWeights, 1), 1000);
+  const monitors::Profile p = profile_of({reference});
+  EXPECT_TRUE(p.find("id")->identifier());
+  EXPECT_TRUE(p.find("key")->identifier());
+  EXPECT_FALSE(p.find("amount")->identifier());
+  EXPECT_FALSE(p.find("country")->identifier());
+  const std::string ref = write_reference(dir_, {reference}, {}, "ids.profile");
+
+  // Every id of the day is new and larger: watched, both would drift every day.
+  const Batch today = with_ids(data(2000, 0.0, kWeights, 2), 500000);
+  auto fs = run(today, Options().set("reference", ref));
+  EXPECT_TRUE(fs.empty()) << fs[0].dump();
+  auto watched_features = [&] {
+    const std::vector<json> ws = windows(*h_);
+    std::vector<std::string> names;
+    for (const auto& f : ws.at(0)["features"]) names.push_back(f["feature"]);
+    return names;
+  };
+  std::vector<std::string> watched = watched_features();
+  EXPECT_THAT(watched, ::testing::UnorderedElementsAre("amount", "country"));
+  // Named, an identifier is watched (and drifts).
+  EXPECT_EQ(with_code(run(today, Options().set("reference", ref).set("features", StringList{"id"})), "DRIFT").size(), 1u);
+
+  run(today, Options().set("reference", ref).set("ignore", StringList{"country"}));
+  EXPECT_THAT(watched_features(), ::testing::ElementsAre("amount"));
+  EXPECT_THAT(error_of([&] { Harness<DriftMonitor> h(Options().set("reference", ref).set("ignore", StringList{"nope"})); }),
+              HasSubstr("option \"ignore\" names \"nope\", which the reference profile"));
+  EXPECT_THAT(error_of([&] {
+                Harness<DriftMonitor> h(
+                    Options().set("reference", ref).set("ignore", StringList{"id"}).set("features", StringList{"amount"}));
+              }),
+              HasSubstr("exclude each other"));
+}
+
+TEST_F(DriftMonitorTest, OneWindowPerRunByDefault) {
+  auto fs = run(data(25000, 0.0, kWeights, 17), Options().set("reference", ref_));
+  EXPECT_TRUE(fs.empty());
+  auto ws = windows(*h_);
+  ASSERT_EQ(ws.size(), 1u);
+  EXPECT_EQ(ws[0]["rows"], 25000);
 }
 
 }  // namespace

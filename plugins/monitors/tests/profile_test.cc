@@ -57,6 +57,7 @@ void expect_same(const Profile& a, const Profile& b) {
       EXPECT_NEAR(x.numeric.mean, y.numeric.mean, 1e-12 * std::max(1.0, std::fabs(x.numeric.mean)));
       EXPECT_NEAR(x.numeric.variance(), y.numeric.variance(), 1e-10 * std::max(1.0, x.numeric.variance()));
       EXPECT_TRUE(x.numeric.sketch == y.numeric.sketch);
+      EXPECT_EQ(x.ascending, y.ascending);
     } else {
       EXPECT_EQ(x.categorical.sorted(), y.categorical.sorted());
       EXPECT_EQ(x.categorical.other, y.categorical.other);
@@ -122,6 +123,34 @@ TEST(Profile, MergeOfTwoHalvesEqualsTheWhole) {
   expect_same(monitors::merge(monitors::profile_from_json(monitors::to_json(a), "a"),
                               monitors::profile_from_json(monitors::to_json(b), "b")),
               whole);
+}
+
+TEST(Profile, IdentifiersAreNotedAndSurviveJsonAndMerge) {
+  auto ids = [](int64_t first, int64_t n, int64_t step) {
+    std::vector<std::optional<int64_t>> v;
+    for (int64_t i = 0; i < n; ++i) v.push_back(first + i * step);
+    return BatchBuilder().i64("id", v).build();
+  };
+  const Profile first = profile_of({ids(1, 150, 1)});
+  ASSERT_TRUE(first.columns[0].ascending);
+  EXPECT_TRUE(first.columns[0].identifier());
+  EXPECT_FALSE(profile_of({ids(1, 50, 1)}).columns[0].identifier()) << "too few values to tell";
+  EXPECT_FALSE(profile_of({ids(500, 150, -1)}).columns[0].identifier()) << "decreasing";
+  EXPECT_FALSE(profile_of({ids(1, 150, 0)}).columns[0].identifier()) << "repeated";
+
+  const json j = json::parse(monitors::to_json(first));
+  EXPECT_EQ(j["columns"][0]["ascending"], true);
+  EXPECT_THAT(j["columns"][0]["note"].get<std::string>(), HasSubstr("identifier"));
+  const Profile back = monitors::profile_from_json(j.dump(), "p");
+  EXPECT_TRUE(back.columns[0].identifier());
+  // Written before the field existed: nothing known about the order.
+  json old = j;
+  old["columns"][0].erase("ascending");
+  EXPECT_FALSE(monitors::profile_from_json(old.dump(), "p").columns[0].identifier());
+
+  // Merged in order they still increase; overlapping parts do not.
+  EXPECT_TRUE(monitors::merge(first, profile_of({ids(1000, 150, 1)})).columns[0].identifier());
+  EXPECT_FALSE(monitors::merge(first, profile_of({ids(100, 150, 1)})).columns[0].identifier());
 }
 
 TEST(Profile, MergeRefusesDifferentColumns) {
