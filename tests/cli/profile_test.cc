@@ -94,6 +94,16 @@ TEST_F(ProfileTest, WritesAProfileAndTheInferredSchema) {
   EXPECT_EQ(ReadJson("schema.json"), nlohmann::json::parse(R"({"id": "int64", "amount": "float64", "country": "utf8"})"));
   EXPECT_EQ(Read("schema.json").find("\"id\""), Read("schema.json").find('"'));  // in column order
   for (const auto& name : List("profiles")) EXPECT_EQ(name, "ref.profile");  // no temporary file left
+  // Each id seen once: noted as an identifier, in the file and on the terminal.
+  EXPECT_TRUE(Contains(p["columns"][0].value("note", ""), "identifier")) << p["columns"][0].dump();
+  EXPECT_TRUE(Contains(r.out, "  column \"id\": identifier: every value seen once")) << r.out;
+  EXPECT_FALSE(amount.contains("note"));
+
+  // Undeclared, the increasing integer id is noted too.
+  ProcessResult plain = Trestle({"profile", "ref.csv", "-o", "plain.profile"});
+  ASSERT_EXIT_CODE(plain, 0);
+  EXPECT_EQ(ReadJson("plain.profile")["columns"][0]["ascending"], true);
+  EXPECT_TRUE(Contains(plain.out, "  column \"id\": identifier: integers each greater than the one before")) << plain.out;
 }
 
 TEST_F(ProfileTest, UnknownFormatOrMissingFileIsAUsageError) {

@@ -307,6 +307,49 @@ TEST_F(StoreTest, HistoryPrintsWindowsAndSinceWhen) {
   EXPECT_TRUE(Contains(bad.err, "ISO-8601")) << bad.err;
 }
 
+TEST_F(StoreTest, HistoryReadsInRunDatesAndSummarisesEveryFeature) {
+  // Two clean days, then the 4th drifting, then the 3rd backfilled after it.
+  WritePipeline("clean.yaml", 300, -1);
+  WritePipeline("all.yaml", 300, 0);
+  Run("clean.yaml", {"--date", "2026-12-01"});
+  Run("clean.yaml", {"--date", "2026-12-02"});
+  nlohmann::json fourth = Run("all.yaml", {"--date", "2026-12-04"});
+  nlohmann::json third = Run("all.yaml", {"--date", "2026-12-03"});
+
+  ProcessResult j = TrestleRaw({"history", "--format", "json"});
+  ASSERT_EXIT_CODE(j, 0);
+  nlohmann::json h = nlohmann::json::parse(j.out, nullptr, false);
+  ASSERT_TRUE(h.is_object()) << j.out;
+  ASSERT_EQ(h["findings"].size(), 1u) << j.out;
+  const nlohmann::json& f = h["findings"][0];
+  EXPECT_EQ(f["feature"], "x");
+  EXPECT_EQ(f["since_date"], "2026-12-03") << "by date, the backfilled day comes before the 4th";
+  EXPECT_EQ(f["since_dated"], true);
+  EXPECT_EQ(f["since_run"], third["run_id"]);
+  EXPECT_EQ(f["last_date"], "2026-12-04");
+  EXPECT_EQ(f["last_run"], fourth["run_id"]);
+  EXPECT_EQ(f["ongoing"], true);
+
+  ProcessResult t = TrestleRaw({"history"});
+  ASSERT_EXIT_CODE(t, 0);
+  EXPECT_TRUE(Contains(t.out, "1 feature with findings")) << t.out;
+  bool line = false;
+  for (const auto& l : SplitLines(t.out))
+    line = line || (Contains(l, "x ") && Contains(l, "DRIFT") && Contains(l, "2026-12-03") && Contains(l, "2026-12-04") &&
+                    Contains(l, "ongoing"));
+  EXPECT_TRUE(line) << t.out;
+
+  ProcessResult w = TrestleRaw({"history", "--feature", "x", "--format", "json"});
+  ASSERT_EXIT_CODE(w, 0);
+  const nlohmann::json per_feature = nlohmann::json::parse(w.out, nullptr, false);
+  std::set<std::string> dates;
+  for (const auto& win : per_feature["windows"]) dates.insert(win["run_date"].get<std::string>());
+  EXPECT_EQ(dates, (std::set<std::string>{"2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04"}));
+  ProcessResult none = TrestleRaw({"history", "--pipeline", "nope"});
+  ASSERT_EXIT_CODE(none, 0);
+  EXPECT_TRUE(Contains(none.out, "no findings")) << none.out;
+}
+
 TEST_F(StoreTest, ReportIsOneSelfContainedEscapedHtmlFile) {
   WritePipeline("p.yaml", 1000, 4);
   Run("p.yaml");

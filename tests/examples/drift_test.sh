@@ -85,6 +85,11 @@ assert day4 in open("history-all.txt").read()
 PY
 
 grep -q "first alert $day4" out/report.html || fail "out/report.html marks no first alert on $day4"
-grep -q 'id="since-when"' out/report.html || fail "out/report.html has no 'since when' section"
+$py - <<'PY' || fail "out/report.html does not open with 'what changed, and since when'"
+html = open("out/report.html").read()
+since, accounting = html.find('id="since-when"'), html.find('id="accounting"')
+assert 0 <= since < accounting, (since, accounting)
+assert "no threshold recorded" not in html
+PY
 grep -q '<svg class="chart histogram"' out/report.html || fail "out/report.html has no histogram"
 echo "PASS: both changes dated to $day4 (day 4)"
