@@ -24,25 +24,18 @@ class MonitorColumnsTest : public FaultTest {
     for (int i = 0; i < 50; ++i) today += std::to_string(i) + "," + std::to_string(i) + "\n";
     Write("today.csv", today);
   }
+  // today.csv -> drift_monitor against the reference (option lines `options`, node lines
+  // `node`), and a CSV sink; the drift node's options start on line 10.
+  static std::string DriftPipeline(const std::string& options, const std::string& node = "") {
+    return "pipeline: watched\nnodes:\n  - name: src\n    type: csv_source\n    options: {path: today.csv}\n"
+           "  - name: drift\n    type: drift_monitor\n    inputs: [src]\n    options:\n"
+           "      reference: reference.profile\n" +
+           options + node + "  - name: out\n    type: csv_sink\n    inputs: [src]\n    options: {path: out.csv}\n";
+  }
 };
 
 TEST_F(MonitorColumnsTest, AFeatureTheInputLostIsAValidateErrorNotACrash) {
-  Write("p.yaml", R"(pipeline: watched
-nodes:
-  - name: src
-    type: csv_source
-    options: {path: today.csv}
-  - name: drift
-    type: drift_monitor
-    inputs: [src]
-    options:
-      reference: reference.profile
-      features: [a, c]
-  - name: out
-    type: csv_sink
-    inputs: [src]
-    options: {path: out.csv}
-)");
+  Write("p.yaml", DriftPipeline("      features: [a, c]\n"));
   for (const char* cmd : {"validate", "run"}) {
     ProcessResult r = Run({cmd, "p.yaml"});
     EXPECT_EQ(r.term_signal, 0) << cmd << " crashed: " << r.Describe();
@@ -81,6 +74,33 @@ nodes:
   ProcessResult r = Run({"run", "p.yaml", "--state-dir", "state", "-q"});
   EXPECT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_TRUE(Contains(Read("alerts.jsonl"), "MISSING_COLUMN")) << Read("alerts.jsonl");
+}
+
+TEST_F(MonitorColumnsTest, AColumnOfTheDefaultSetThatDisappearedIsAFindingDatedToItsDayNotAnError) {
+  // Issue 15: without `features`, drift_monitor watches every column of the profile;
+  // one the input lost is MISSING_COLUMN from the day it went, and "not evaluated".
+  Write("p.yaml", DriftPipeline("", "    monitoring: {queue_batches: 100}\n"));
+  for (const char* date : {"2026-12-05", "2026-12-06"}) {
+    ProcessResult r = Run({"run", "p.yaml", "--state-dir", "state", "--date", date, "-q"});
+    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  }
+  EXPECT_TRUE(Exists("out.csv"));
+  ProcessResult h = TrestleRaw({"history", "--state-dir", "state", "--format", "json"});
+  ASSERT_EQ(h.exit_code, 0) << h.Describe();
+  const nlohmann::json summary = nlohmann::json::parse(h.out, nullptr, false);
+  bool found = false;
+  for (const auto& f : summary["findings"]) {
+    if (f["code"] != "MISSING_COLUMN") continue;
+    found = true;
+    EXPECT_EQ(f["feature"], "c");
+    EXPECT_EQ(f["since_date"], "2026-12-05");
+    EXPECT_EQ(f["ongoing"], true);
+    EXPECT_EQ(f["windows"], 2);
+  }
+  EXPECT_TRUE(found) << h.out;
+  ProcessResult report = TrestleRaw({"report", "latest", "--state-dir", "state", "-o", "r.html"});
+  ASSERT_EQ(report.exit_code, 0) << report.Describe();
+  EXPECT_TRUE(Contains(Read("r.html"), "Not evaluated (column missing)")) << "the report does not say c was not evaluated";
 }
 
 }  // namespace
