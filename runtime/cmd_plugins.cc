@@ -29,6 +29,12 @@ int List(const Args& args) {
   }
   if (reg.Libraries().empty()) std::cout << "no plugin libraries found\n";
   for (const auto& r : reg.Refusals()) std::cout << "refused: " << r.status.message() << "\n";
+  // Every run warns about a refused library: so does the listing, by its exit code.
+  if (!reg.Refusals().empty()) {
+    std::cerr << "trestle plugins list: " << reg.Refusals().size() << " plugin librar"
+              << (reg.Refusals().size() == 1 ? "y" : "ies") << " on the plugin path refused (see \"refused:\" above)\n";
+    return kExitInvalidPipeline;
+  }
   return kExitOk;
 }
 

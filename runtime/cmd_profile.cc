@@ -137,7 +137,7 @@ int ProfileCommand(const Args& args) {
       "relative-accuracy", po::value(&relative_accuracy)->default_value(0.005), "relative error bound of the quantile sketch")(
       "state-dir", po::value(&state_dir)->default_value(".trestle"),
       "where the run keeps its files (dead letters of malformed lines)")("quiet,q", po::bool_switch(&quiet),
-                                                                          "print no summary");
+                                                                          "print nothing but errors");
   common.AddPluginOptions(desc);
   po::positional_options_description pos;
   pos.add("data", 1);
@@ -145,6 +145,7 @@ int ProfileCommand(const Args& args) {
   bool help = false;
   if (!ParseArgs(args, desc, pos, vm, kUsage, help)) return kExitUsage;
   if (help) return kExitOk;
+  if (quiet) FLAGS_minloglevel = std::max(FLAGS_minloglevel, google::GLOG_ERROR);
 
   if (format.empty()) format = FormatOf(data);
   if (format != "csv" && format != "jsonl") {

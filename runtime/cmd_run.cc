@@ -2,6 +2,7 @@
 // HTTP requests and responses: serve_session.h)
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -212,7 +213,7 @@ int RunOrServe(const Args& args, bool serving) {
       "report", po::value(&report_path), "also write the run report (JSON) to this file")(
       "state-dir", po::value(&state_dir)->default_value(".trestle"), "where runs keep their files")(
       "run-dir", po::value(&run_dir), "this run's directory (default STATE_DIR/runs/RUN_ID)")(
-      "quiet,q", po::bool_switch(&quiet), "print no summary")(
+      "quiet,q", po::bool_switch(&quiet), "print nothing but errors: no summary, no log line below ERROR")(
       "no-store", po::bool_switch(&no_store), "do not record the run in the run store (STATE_DIR/runs.db)")(
       "admin-addr", po::value(&admin_addr),
       "serve /metrics, /healthz and /readyz on HOST:PORT (port 0: any free one, logged); default for a pipeline "
@@ -231,6 +232,7 @@ int RunOrServe(const Args& args, bool serving) {
                  help))
     return kExitUsage;
   if (help) return kExitOk;
+  if (quiet) FLAGS_minloglevel = std::max(FLAGS_minloglevel, google::GLOG_ERROR);
   if (serving && (!from_date.empty() || !to_date.empty() || keep_going || common.shard_given)) {
     std::cerr << "trestle: serve answers requests; --from/--to/--keep-going and --shard are for batch runs\n";
     return kExitUsage;

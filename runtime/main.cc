@@ -1,5 +1,8 @@
 // trestle: run, validate and inspect ML pipelines built from plugin operators.
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -41,7 +44,8 @@ int main(int argc, char** argv) {
   trestle::cli::OpenClosedStandardFds();
   trestle::cli::PrepareProcessSignals();
   FLAGS_logtostderr = true;
-  FLAGS_colorlogtostderr = true;
+  // Colour only for a person at a terminal, and not when NO_COLOR is set (no-color.org).
+  FLAGS_colorlogtostderr = isatty(STDERR_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
   google::InitGoogleLogging(argv[0]);
   trestle::cli::InstallFatalSignalHandlers();
   // Every command returns through here; oneTBB's workers are joined on the way out.

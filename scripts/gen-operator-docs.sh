@@ -42,7 +42,14 @@ trap 'rm -rf "$tmp"' EXIT
 
 # The operators of the libraries loaded from plugin_dir, sorted as `plugins inspect`
 # sorts them (byte order).
-env -u TRESTLE_PLUGIN_PATH "$trestle" plugins list --plugin-path "$plugin_dir" > "$tmp/list"
+# Exit 78: some library on the path was refused (perhaps a stale one installed on this
+# machine); the listing of the others is still complete.
+rc=0
+env -u TRESTLE_PLUGIN_PATH "$trestle" plugins list --plugin-path "$plugin_dir" > "$tmp/list" 2>/dev/null || rc=$?
+if [ "$rc" != 0 ] && [ "$rc" != 78 ]; then
+  echo "gen-operator-docs: trestle plugins list exited $rc" >&2
+  exit 1
+fi
 awk -v dir="$plugin_dir/" '
   /^  path: / { ours = index($2, dir) == 1 && index(substr($2, length(dir) + 1), "/") == 0 }
   /^    [a-z][a-z0-9_]* \(/ { if (ours) print $1 }

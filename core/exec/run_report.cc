@@ -121,7 +121,12 @@ std::string FormatRunSummary(const nlohmann::json& r) {
   if (r.contains("error"))
     o << "error: " << r["error"]["code"].get<std::string>() << ": " << r["error"]["message"].get<std::string>() << "\n";
   const auto& acc = r["accounting"];
-  o << "row accounting (" << (acc["balanced"].get<bool>() ? "balanced" : "NOT BALANCED") << "):\n";
+  // A failed run stopped with rows in flight: its accounting is what was processed, and
+  // the gap is the failure itself, not rows lost.
+  const bool failed = r["status"] == "failed";
+  const bool balanced = acc["balanced"].get<bool>();
+  o << "row accounting ("
+    << (balanced ? "balanced" : failed ? "run failed; accounting of what was processed" : "NOT BALANCED") << "):\n";
   for (const auto& [src, s] : acc["sources"].items()) {
     if (s.value("aggregate", false)) o << "  aggregate " << src << ": " << s["read"].get<int64_t>() << " rows emitted\n";
     else o << "  source " << src << ": " << s["read"].get<int64_t>() << " rows read\n";
@@ -129,7 +134,7 @@ std::string FormatRunSummary(const nlohmann::json& r) {
       o << "    -> " << sink << ": " << p["reached"].get<int64_t>() << (p.value("aggregate", false) ? " aggregated, " : " written, ")
         << p["dead_lettered"].get<int64_t>()
         << " dead-lettered, " << p["filtered"].get<int64_t>() << " filtered, " << p["skipped"].get<int64_t>()
-        << " skipped" << (p["balanced"].get<bool>() ? "" : "  (does not balance)") << "\n";
+        << " skipped" << (p["balanced"].get<bool>() || failed ? "" : "  (does not balance)") << "\n";
     }
   }
   for (const auto& m : r.value("models", nlohmann::json::array())) {

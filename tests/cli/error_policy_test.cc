@@ -111,6 +111,14 @@ TEST_F(ErrorPolicyTest, FailPolicyFailsTheRunNamingNodeOperatorPluginAndReason) 
   EXPECT_EQ(report["status"], "failed");
   EXPECT_EQ(report["error"]["code"], "DATA_ERROR");
   EXPECT_TRUE(Contains(r.out, "failed in")) << r.out;
+  // The rows in flight when it stopped are the failure, not rows lost.
+  if (!report["accounting"]["balanced"].get<bool>()) {
+    EXPECT_TRUE(Contains(r.out, "row accounting (run failed; accounting of what was processed)")) << r.out;
+  }
+  EXPECT_FALSE(Contains(r.out, "NOT BALANCED")) << r.out;
+  EXPECT_FALSE(Contains(r.out, "does not balance")) << r.out;
+  // Not a terminal: no colour codes in the log.
+  EXPECT_FALSE(Contains(r.err, "\033[")) << r.err;
 }
 
 TEST_F(ErrorPolicyTest, FailedRunLeavesNoSinkFileNorTemporaryFile) {

@@ -1,4 +1,7 @@
 // `trestle graph` in its three formats, `trestle plugins list` and `plugins inspect`.
+#include <sys/stat.h>
+
+#include <filesystem>
 #include <map>
 #include <regex>
 #include <set>
@@ -155,6 +158,17 @@ std::string Sha256Of(const std::string& path) {
 }
 
 using PluginsTest = CliTest;
+
+TEST_F(PluginsTest, AListWithARefusedLibraryExitsNonZeroNamingItAndWhy) {
+  std::filesystem::create_directories(Path("pl"));
+  chmod(Path("pl").c_str(), 0700);
+  Write("pl/libbroken.so", "not a shared library\n");
+  chmod(Path("pl/libbroken.so").c_str(), 0600);
+  ProcessResult r = TrestleRaw({"plugins", "list", "--plugin-path", Path("pl")});
+  EXPECT_EQ(r.exit_code, 78) << r.Describe();
+  EXPECT_TRUE(Contains(r.out, "refused: " + Path("pl/libbroken.so") + ": cannot be loaded as a shared library")) << r.out;
+  EXPECT_TRUE(Contains(r.err, "1 plugin library on the plugin path refused")) << r.err;
+}
 
 TEST_F(PluginsTest, ListShowsEveryLibraryWithHashAndOperators) {
   ProcessResult r = Trestle({"plugins", "list"});

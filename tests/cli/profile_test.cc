@@ -121,7 +121,7 @@ TEST_F(ProfileTest, DriftMonitorLogsAWarningFindingOnShiftedData) {
   ASSERT_EXIT_CODE(Trestle({"profile", "ref.csv", "-o", "ref.profile", "--quiet"}), 0);
   Write("p.yaml", kMonitored);
   Write("today.csv", Transactions(3000, 3.0, true, 2));
-  ProcessResult r = Trestle({"run", "p.yaml", "--run-dir", "run1", "--quiet"});
+  ProcessResult r = Trestle({"run", "p.yaml", "--run-dir", "run1"});
   ASSERT_EXIT_CODE(r, 0);
   EXPECT_FALSE(WarningsWith(r.err, "finding DRIFT on \"amount\"").empty()) << r.err;
   EXPECT_FALSE(WarningsWith(r.err, "finding DRIFT on \"country\"").empty()) << r.err;
@@ -134,7 +134,7 @@ TEST_F(ProfileTest, NoFindingOnDataLikeTheReference) {
   ASSERT_EXIT_CODE(Trestle({"profile", "ref.csv", "-o", "ref.profile", "--quiet"}), 0);
   Write("p.yaml", kMonitored);
   Write("today.csv", Transactions(3000, 0.0, false, 3));
-  ProcessResult r = Trestle({"run", "p.yaml", "--run-dir", "run1", "--quiet"});
+  ProcessResult r = Trestle({"run", "p.yaml", "--run-dir", "run1"});  // not -q: that would hide findings anyway
   ASSERT_EXIT_CODE(r, 0);
   EXPECT_TRUE(WarningsWith(r.err, "finding ").empty()) << r.err;
 }

@@ -73,11 +73,20 @@ TEST_F(RunCsvTest, SummaryShowsBalancedAccounting) {
   EXPECT_FALSE(Contains(r.out, "NOT BALANCED")) << r.out;
 }
 
-TEST_F(RunCsvTest, QuietPrintsNoSummary) {
+TEST_F(RunCsvTest, QuietPrintsNothingButErrors) {
+  // Two rows are dead-lettered (a WARNING each without -q): -q prints nothing at all.
+  ProcessResult loud = Trestle({"run", "p.yaml"});
+  ASSERT_EXIT_CODE(loud, 0);
+  EXPECT_NE(loud.err, "");
   ProcessResult r = Trestle({"run", "p.yaml", "--quiet"});
   ASSERT_EXIT_CODE(r, 0);
   EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "");
   EXPECT_EQ(Lines("out/kept.csv").size(), 4u);
+  // An error still shows.
+  ProcessResult bad = Trestle({"run", "missing.yaml", "-q"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err, "");
 }
 
 TEST_F(RunCsvTest, ReportHasRunIdentityPluginsAndAccounting) {

@@ -47,7 +47,7 @@ TEST_F(DeadLetterFileTest, ATornTailIsCutBeforeTheNextRunAppends) {
   const std::string earlier = R"({"run_id":"earlier","node":"t","reason":"kept"})";
   Write("shared/dead.jsonl", earlier + "\n{\"run_id\":\"earlier\",\"node\":\"t\",\"rea");
   WritePipeline(100, "shared/dead.jsonl");
-  ProcessResult r = Run({"run", "p.yaml", "-q"});
+  ProcessResult r = Run({"run", "p.yaml"});  // not -q: the repair is a warning
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_TRUE(Contains(r.err, "ended in a torn record (35 bytes after the last complete line")) << r.err;
   std::vector<nlohmann::json> records = WholeRecords("shared/dead.jsonl");
@@ -61,7 +61,7 @@ TEST_F(DeadLetterFileTest, AWholeLastRecordWithoutItsNewlineIsKept) {
   const std::string last = R"({"run_id":"earlier","node":"t","reason":"whole, no newline"})";
   Write("shared/dead.jsonl", first + "\n" + last);
   WritePipeline(100, "shared/dead.jsonl");
-  ProcessResult r = Run({"run", "p.yaml", "-q"});
+  ProcessResult r = Run({"run", "p.yaml"});  // not -q: the repair is a warning
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_TRUE(Contains(r.err, "ended in a complete record without a newline")) << r.err;
   EXPECT_EQ(Read("shared/dead.jsonl").rfind(first + "\n" + last + "\n", 0), 0u);

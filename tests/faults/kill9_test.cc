@@ -47,7 +47,7 @@ execution: {batch_rows: 100}
   EXPECT_FALSE(Exists("out/rows.csv"));
 
   Write("p.yaml", with_rows("300"));
-  ProcessResult next = Run({"run", "p.yaml", "--state-dir", "state", "-q"});
+  ProcessResult next = Run({"run", "p.yaml", "--state-dir", "state"});  // not -q: the clean-up is a warning
   ASSERT_EQ(next.exit_code, 0) << next.Describe();
   EXPECT_TRUE(Contains(next.err, "removed ")) << next.err;
   EXPECT_TRUE(Contains(next.err, left[0] + ", left by a run whose process is gone")) << next.err;

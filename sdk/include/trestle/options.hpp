@@ -3,9 +3,11 @@
 /// has already checked them against the operator's spec (types, required, ranges,
 /// enums) and filled defaults, so get<T>() fails only on a programming error.
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -49,6 +51,16 @@ class Options {
   T get_or(const std::string& name, T fallback) const {
     return has(name) ? get<T>(name) : fallback;
   }
+  /// A text fallback: only for std::string options (for a bool one, "false" would be a
+  /// pointer, and true).
+  template <typename T, size_t N, std::enable_if_t<!std::is_class_v<T> || std::is_same_v<T, std::string>, int> = 0>
+  T get_or(const std::string& name, const char (&fallback)[N]) const {
+    static_assert(std::is_same_v<T, std::string>, "a text fallback for an option that is not a std::string");
+    return has(name) ? get<T>(name) : T(fallback);
+  }
+  /// A floating-point fallback for an integer option would be truncated: refused.
+  template <typename T, typename F, std::enable_if_t<std::is_floating_point_v<F> && std::is_integral_v<T>, int> = 0>
+  T get_or(const std::string& name, F fallback) const = delete;
 
   Options& set(const std::string& name, OptionValue v) {
     values_[name] = std::move(v);

@@ -48,6 +48,23 @@ constexpr int32_t param_type_of() {
   else static_assert(sizeof(T) == 0, "unsupported parameter type");
 }
 
+/// Whether a default of type D may stand for a parameter of type T: the same kind of
+/// value, never through a pointer, bool or narrowing conversion (a string literal for an
+/// int64 parameter would be its address, "false" for a bool would be true, 2.5 for an
+/// int64 would be 2).
+template <typename T, typename D>
+constexpr bool default_fits() {
+  using V = std::remove_cv_t<std::remove_reference_t<D>>;
+  if constexpr (std::is_same_v<T, bool>) return std::is_same_v<V, bool>;
+  else if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, int>)
+    return std::is_integral_v<V> && !std::is_same_v<V, bool> && !std::is_same_v<V, char>;
+  else if constexpr (std::is_same_v<T, double>)
+    return std::is_arithmetic_v<V> && !std::is_same_v<V, bool> && !std::is_same_v<V, char>;
+  else if constexpr (std::is_same_v<T, std::string>)
+    return std::is_convertible_v<V, std::string> && !std::is_arithmetic_v<V>;
+  else return std::is_same_v<V, T>;
+}
+
 inline std::string json_quote(const std::string& s) {
   std::string o = "\"";
   for (char ch : s) {
@@ -130,9 +147,14 @@ class OperatorSpec {
     params_.push_back(std::move(p));
     return *this;
   }
-  /// Declares a parameter with a default value.
+  /// Declares a parameter with a default value, which must be of the parameter's kind
+  /// (detail::default_fits): `param<int64_t>("rows", "...", "5")` does not compile.
   template <typename T, typename D>
   OperatorSpec& param(const std::string& name, const std::string& doc, D default_value) {
+    static_assert(detail::default_fits<T, D>(),
+                  "the default value's type does not match the parameter's type: give a bool for bool, an integer for "
+                  "int64_t, a number for double, text for std::string, and the list or map type itself for lists and "
+                  "maps");
     param<T>(name, doc);
     if constexpr (std::is_same_v<T, int>) params_.back().default_value = OptionValue(static_cast<int64_t>(default_value));
     else params_.back().default_value = OptionValue(T(std::move(default_value)));

@@ -1,0 +1,3 @@
+// expect: the default value's type does not match the parameter's type
+#include <trestle/sdk.hpp>
+void declare() { trestle::OperatorSpec("op", "doc").param<bool>("flag", "", 1); }
