@@ -62,10 +62,12 @@ nlohmann::json ModelJson(const PlannedNode& n) {
   nlohmann::json versions = nlohmann::json::array();
   for (const auto& r : n.model->History()) versions.push_back(VersionJson(*r));
   const ModelBinding& b = *n.model_binding;
+  // A plain model file has no versions to choose from: no policy applies.
+  const bool versioned = !n.model->Current()->record().version.empty();
   nlohmann::json j = {{"node", n.name},
                       {"type", n.type},
                       {"model", b.model_option},
-                      {"policy", b.policy.ToString()},
+                      {"policy", versioned ? b.policy.ToString() : "file"},
                       {"serving", n.model->Current()->record().label()},
                       {"versions", versions}};
   auto custom = n.stats->Custom();
@@ -139,9 +141,15 @@ std::string FormatRunSummary(const nlohmann::json& r) {
   }
   for (const auto& m : r.value("models", nlohmann::json::array())) {
     o << "model " << m["node"].get<std::string>() << ":";
-    for (const auto& v : m["versions"])
-      o << "  version " << (v["version"].get<std::string>().empty() ? "-" : v["version"].get<std::string>()) << " scored "
-        << v["rows"].get<int64_t>() << " rows";
+    // A version, or for a plain model file which file (and its hash) was loaded.
+    for (const auto& v : m["versions"]) {
+      const std::string version = v["version"].get<std::string>();
+      const std::string path = v.value("path", "");
+      const std::string sha = v.value("sha256", "");
+      if (!version.empty()) o << "  version " << version;
+      else o << "  file " << path.substr(path.find_last_of('/') + 1) << " (sha256 " << sha.substr(0, 12) << ")";
+      o << " scored " << v["rows"].get<int64_t>() << " rows";
+    }
     if (m.contains("shadow") && m["shadow"].contains("score_abs_diff_mean")) {
       std::snprintf(buf, sizeof buf, "%.3g", m["shadow"]["score_abs_diff_mean"].get<double>());
       o << "; shadow " << m["shadow"]["type"].get<std::string>() << ": mean |score diff| " << buf;

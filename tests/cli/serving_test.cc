@@ -305,6 +305,12 @@ execution: {batch_rows: 32}
   nlohmann::json metrics = ReportNode(ReadJson("r.json"), "score")["metrics"];
   EXPECT_EQ(metrics["shadow_rows_compared"], 400);
   EXPECT_TRUE(Contains(r.out, "shadow linear: mean |score diff|")) << r.out;
+  // A plain model file: which file was loaded, not "version -" and a version policy.
+  const nlohmann::json m = Model(ReadJson("r.json"));
+  EXPECT_EQ(m["policy"], "file");
+  const std::string sha = m["versions"][0]["sha256"].get<std::string>();
+  EXPECT_TRUE(Contains(r.out, "model score:  file primary.json (sha256 " + sha.substr(0, 12) + ") scored 400 rows")) << r.out;
+  EXPECT_FALSE(Contains(r.out, "version -")) << r.out;
 }
 
 TEST_F(ServingTest, AShadowWithoutAComparableColumnIsRefused) {

@@ -3,6 +3,9 @@
 # with clang++ (the runtime is built by whichever compiler the tree uses) through
 # find_package(Trestle), runs the template's own tests, checks that the plugin exports
 # only its entry symbol, and runs its operator in a pipeline with the installed trestle.
+# Then builds it again as a library only (BUILD_TESTING=OFF, with find_package(GTest)
+# made to fail, so a build without GoogleTest works) with clang++ and libc++, and runs
+# that one too: the runtime uses libstdc++, the plugin libc++.
 # Usage: plugin_template_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1
@@ -22,6 +25,16 @@ if [ "$exported" != "trestle_plugin_entry_v1 " ]; then
   exit 1
 fi
 
+cmake -S "$src/examples/plugin-template" -B "$tmp/clip-libcxx" -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
+  -DCMAKE_CXX_FLAGS=-stdlib=libc++ -DBUILD_TESTING=OFF -DCMAKE_DISABLE_FIND_PACKAGE_GTest=ON \
+  -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
+cmake --build "$tmp/clip-libcxx" >/dev/null
+if ! ldd "$tmp/clip-libcxx/libclip.so" | grep -q 'libc++\.so'; then
+  echo "FAIL: the libc++ build of libclip.so does not use libc++:"; ldd "$tmp/clip-libcxx/libclip.so"
+  exit 1
+fi
+[ ! -e "$tmp/clip-libcxx/clip_test" ] || { echo "FAIL: BUILD_TESTING=OFF still built clip_test"; exit 1; }
+
 cd "$tmp"
 printf 'id,x\n1,-2.5\n2,0.25\n3,7\n' > in.csv
 cat > clip.yaml <<'YAML'
@@ -31,12 +44,15 @@ nodes:
   - {name: clamp, type: clip, inputs: [src], options: {column: x, lo: 0, hi: 1}}
   - {name: out, type: csv_sink, inputs: [clamp], options: {path: out.csv}}
 YAML
-"$tmp/prefix/bin/trestle" run clip.yaml --plugin-path "$tmp/clip" \
-  --plugin-path "$tmp/prefix/lib/trestle/plugins" --quiet
 expected=$'id,x\n1,0\n2,0.25\n3,1'
-actual=$(cat out.csv)
-if [ "$actual" != "$expected" ]; then
-  echo "FAIL: out.csv is"; echo "$actual"; echo "expected"; echo "$expected"
-  exit 1
-fi
-echo "plugin template: built out of tree with clang++, tested, loaded and run: OK"
+for plugin in clip clip-libcxx; do
+  rm -f out.csv
+  "$tmp/prefix/bin/trestle" run clip.yaml --plugin-path "$tmp/$plugin" \
+    --plugin-path "$tmp/prefix/lib/trestle/plugins" --quiet
+  actual=$(cat out.csv)
+  if [ "$actual" != "$expected" ]; then
+    echo "FAIL: with $plugin, out.csv is"; echo "$actual"; echo "expected"; echo "$expected"
+    exit 1
+  fi
+done
+echo "plugin template: built out of tree with clang++ (libstdc++, tested; libc++, without GoogleTest), loaded and run: OK"
