@@ -161,6 +161,8 @@ int HistoryCommand(const Args& args) {
   if (feature.empty()) return PrintSummary(std::move(streaks), store->path(), since, query.since_us, format);
   auto windows = store->FeatureWindows(query);
   if (!windows.ok()) return fail(windows.status());
+  // Oldest first in the data's dates: a backfilled day among its neighbours.
+  std::stable_sort(windows->begin(), windows->end(), core::ByDateThenStart);
 
   if (format == "json") {
     nlohmann::json ws = nlohmann::json::array();
@@ -173,7 +175,7 @@ int HistoryCommand(const Args& args) {
                     {"end", core::IsoTimestampMicros(w.end_us)},
                     {"start_us", w.start_us},
                     {"end_us", w.end_us},
-                    {"date", w.run_date.empty() ? core::UtcDate(w.start_us) : w.run_date},
+                    {"date", core::WindowDate(w)},
                     {"run_date", w.run_date},
                     {"rows", w.rows},
                     {"skipped_batches", w.skipped_batches},
@@ -220,7 +222,7 @@ int HistoryCommand(const Args& args) {
     header.insert(header.end(), scores.begin(), scores.end());
     TextTable table(header);
     for (const auto& w : *windows) {
-      std::vector<std::string> row = {w.run_date.empty() ? core::UtcDate(w.start_us) : w.run_date, TimeText(w.end_us), w.run_id,
+      std::vector<std::string> row = {core::WindowDate(w), TimeText(w.end_us), w.run_id,
                                       node_name(w.pipeline, w.node), std::to_string(w.rows)};
       for (const auto& k : stats) row.push_back(w.stats.count(k) ? NumberText(w.stats.at(k)) : "");
       for (const auto& k : scores) row.push_back(w.scores.count(k) ? NumberText(w.scores.at(k)) : "");

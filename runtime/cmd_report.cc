@@ -1,7 +1,9 @@
 // trestle report RUN_ID [-o report.html] [--state-dir D] [--history-runs N]
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "commands.h"
 #include "common/output_file.h"
@@ -79,12 +81,19 @@ int ReportCommand(const Args& args) {
   in.findings = *findings;
 
   // The runs of this pipeline up to this one: all of them for "since when", this one
-  // and the `history_runs` before it for the charts.
+  // and the `history_runs` before it for the charts. "Up to" in the data's dates: a run
+  // made with --date D comes where D is, a run without one on the day it started, so the
+  // report of a backfilled day shows the days before it, not the runs made before it.
   auto all_runs = store->ListRuns({in.run.pipeline, 0});
   if (!all_runs.ok()) return Fail(all_runs.status());
+  auto date_order = [](const core::StoredRun& r) {
+    return std::make_tuple(r.run_date.empty() ? r.started.substr(0, 10) : r.run_date, r.started, r.run_id);
+  };
+  std::vector<core::StoredRun> runs = std::move(all_runs).value();
+  std::stable_sort(runs.begin(), runs.end(), [&](const auto& a, const auto& b) { return date_order(a) > date_order(b); });
   std::set<std::string> prior, charted = {run_id};
-  for (const auto& r : *all_runs) {
-    if (r.started > in.run.started || (r.started == in.run.started && r.run_id > run_id)) continue;
+  for (const auto& r : runs) {
+    if (date_order(r) > date_order(in.run)) continue;
     prior.insert(r.run_id);
     if (r.run_id != run_id && static_cast<int64_t>(charted.size()) <= history_runs && r.windows > 0) charted.insert(r.run_id);
   }
@@ -139,8 +148,11 @@ int ReportCommand(const Args& args) {
       if (s.kind.empty() || w.run_id == run_id) s.kind = w.kind;
       s.windows.push_back(w);
     }
-    for (auto& [node, s] : by_node)
-      if (nodes_in_run.count(node)) in.features.push_back(std::move(s));
+    for (auto& [node, s] : by_node) {
+      if (!nodes_in_run.count(node)) continue;
+      std::stable_sort(s.windows.begin(), s.windows.end(), core::ByDateThenStart);
+      in.features.push_back(std::move(s));
+    }
   }
 
   const std::string html = RenderHtmlReport(in);

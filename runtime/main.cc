@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
   trestle::cli::PrepareProcessSignals();
   FLAGS_logtostderr = true;
   // Colour only for a person at a terminal, and not when NO_COLOR is set (no-color.org).
-  FLAGS_colorlogtostderr = isatty(STDERR_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
+  const char* no_color = std::getenv("NO_COLOR");  // set and not empty: no colour
+  FLAGS_colorlogtostderr = isatty(STDERR_FILENO) == 1 && (no_color == nullptr || no_color[0] == '\0');
   google::InitGoogleLogging(argv[0]);
   trestle::cli::InstallFatalSignalHandlers();
   // Every command returns through here; oneTBB's workers are joined on the way out.

@@ -122,13 +122,19 @@ std::string FeatureSection(const HtmlReportInput& in, const FeatureSeries& fs, i
   o << "</span></h3>";
   if (from > 0)
     o << "<p class=\"note\">Showing the latest " << kMaxPoints << " of " << fs.windows.size() << " windows.</p>";
-  const bool missing = std::any_of(this_run.begin(), this_run.end(), [](const auto* w) {
-    auto it = w->stats.find("column_missing");
-    return it != w->stats.end() && it->second == 1;
-  });
-  if (missing)
+  // A monitor that could not evaluate the feature says why in its windows.
+  auto flagged = [&](const char* stat) {
+    return std::any_of(this_run.begin(), this_run.end(), [&](const auto* w) {
+      auto it = w->stats.find(stat);
+      return it != w->stats.end() && it->second == 1;
+    });
+  };
+  if (flagged("column_missing"))
     o << "<p class=\"err\">Not evaluated (column missing): this run's input has no column \"" << E(fs.feature)
       << "\"; see MISSING_COLUMN under findings.</p>";
+  else if (flagged("type_changed"))
+    o << "<p class=\"err\">Not evaluated (type changed): this run's column \"" << E(fs.feature)
+      << "\" cannot be compared with the reference profile; see TYPE_CHANGE under findings.</p>";
   o << "<div class=\"charts\">";
 
   // Ticks in the data's dates when the runs had --date (one window per run, the

@@ -272,6 +272,16 @@ std::vector<FindingStreak> ComputeStreaks(const std::vector<StoredWindow>& timel
 /// The UTC date (YYYY-MM-DD) of a time in microseconds since the epoch.
 std::string UtcDate(int64_t us);
 
+/// The date a window is filed under: its run's --date, else its start's UTC date.
+inline std::string WindowDate(const StoredFeatureWindow& w) { return w.run_date.empty() ? UtcDate(w.start_us) : w.run_date; }
+/// Order of windows on a timeline: by WindowDate, then start, then id.
+inline bool ByDateThenStart(const StoredFeatureWindow& a, const StoredFeatureWindow& b) {
+  const std::string da = WindowDate(a), db = WindowDate(b);
+  if (da != db) return da < db;
+  if (a.start_us != b.start_us) return a.start_us < b.start_us;
+  return a.window_id < b.window_id;
+}
+
 /// Parses an ISO-8601 date or time as microseconds since the epoch: "2026-11-25",
 /// "2026-11-25T06:19", "2026-11-25T06:19:07", fractions of a second, a space instead of
 /// the T, and "Z" or "+HH:MM"/"-HH:MM"/"+HHMM" (no zone = UTC).

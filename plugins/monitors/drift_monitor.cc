@@ -50,23 +50,24 @@ void DriftMonitorBase::end_window(trestle::Context& ctx, const WindowSpan& span)
   w.end_us = span.end_us;
   w.rows = span.rows;
   for (auto& f : scored) w.features.push_back(std::move(f.window));
-  for (const ColumnProfile* c : missing_) {
+  for (const Unevaluated& u : unevaluated_) {
+    const std::string stat = u.code == "MISSING_COLUMN" ? "column_missing" : "type_changed";
     trestle::FeatureWindow fw;
-    fw.feature = c->name;
-    fw.kind = kind_name(c->kind);
+    fw.feature = u.column->name;
+    fw.kind = kind_name(u.column->kind);
     fw.stats["evaluated"] = 0;
-    fw.stats["column_missing"] = 1;
+    fw.stats[stat] = 1;
     w.features.push_back(std::move(fw));
     trestle::Finding f;
     f.time_us = span.end_us;
     f.window_start_us = span.start_us;
-    f.feature = c->name;
-    f.code = "MISSING_COLUMN";
-    f.statistic = "column_missing";
+    f.feature = u.column->name;
+    f.code = u.code;
+    f.statistic = stat;
     f.value = 1;
     f.threshold = 0;
-    f.message = "column \"" + c->name + "\" of the reference profile \"" + reference_path_ +
-                "\" is not in the input: its drift was not evaluated (column missing)";
+    f.message = "column \"" + u.column->name + "\" of the reference profile \"" + reference_path_ + "\": its drift was not evaluated (" +
+                u.reason + ")";
     findings.push_back(std::move(f));
   }
   trestle::report_window(ctx, w);
@@ -111,15 +112,17 @@ DriftMonitor::DriftMonitor(const trestle::Options& o)
 
 void DriftMonitor::open_input(const trestle::Schema& input) {
   std::vector<std::string> names = features_;
-  missing_.clear();
+  unevaluated_.clear();
   if (names.empty()) {
     for (const auto& c : profile_.columns) {
       if (c.type == trestle::Type::TimestampUs || c.identifier() ||
           std::find(ignore_.begin(), ignore_.end(), c.name) != ignore_.end())
         continue;
       const int i = input.index_of(c.name);
-      if (i < 0) missing_.push_back(&c);
-      else if (compatible(c, input.field(static_cast<size_t>(i)).type, nullptr)) names.push_back(c.name);
+      std::string why;
+      if (i < 0) unevaluated_.push_back({&c, "MISSING_COLUMN", "column missing"});
+      else if (compatible(c, input.field(static_cast<size_t>(i)).type, &why)) names.push_back(c.name);
+      else unevaluated_.push_back({&c, "TYPE_CHANGE", "type changed: " + why});
     }
     if (names.empty())
       throw InvalidArgument("no column of the reference profile \"" + reference_path_ +

@@ -32,9 +32,16 @@ class DriftMonitorBase : public WindowedMonitor {
   Profile profile_;
   DriftOptions options_;
   std::unique_ptr<DriftEngine> engine_;
-  /// Watched columns of the reference profile that the input lacks: every window reports
-  /// a MISSING_COLUMN finding for each, and its drift as not evaluated.
-  std::vector<const ColumnProfile*> missing_;
+  /// Watched columns of the reference profile whose drift cannot be evaluated: every
+  /// window reports a finding for each (MISSING_COLUMN: the input lacks it; TYPE_CHANGE:
+  /// the input's type cannot be compared with the profile's) and lists it as not
+  /// evaluated, so that a column is never dropped from watch silently.
+  struct Unevaluated {
+    const ColumnProfile* column;
+    std::string code;    ///< MISSING_COLUMN or TYPE_CHANGE
+    std::string reason;  ///< e.g. "column missing"
+  };
+  std::vector<Unevaluated> unevaluated_;
 };
 
 /// Per feature and window: PSI, KS (statistic and p-value), Jensen-Shannon distance and
@@ -42,7 +49,8 @@ class DriftMonitorBase : public WindowedMonitor {
 /// L-infinity for categorical ones. All recorded every window; DRIFT findings by the
 /// alerting rule (docs/monitors.md). By default it watches every column of the
 /// reference profile but timestamps, identifiers (ColumnProfile::identifier) and those
-/// in `ignore`; one of those the input lacks is a MISSING_COLUMN finding every window.
+/// in `ignore`; one of those the input lacks (or has with a type that cannot be compared)
+/// is a MISSING_COLUMN (TYPE_CHANGE) finding every window.
 /// A column named in `features` that the input lacks is an error at open.
 class DriftMonitor final : public DriftMonitorBase {
  public:

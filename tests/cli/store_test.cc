@@ -6,6 +6,7 @@
 // errors or network requests (tests/cli/report_html_test.sh).
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -343,9 +344,18 @@ TEST_F(StoreTest, HistoryReadsInRunDatesAndSummarisesEveryFeature) {
   ProcessResult w = TrestleRaw({"history", "--feature", "x", "--format", "json"});
   ASSERT_EXIT_CODE(w, 0);
   const nlohmann::json per_feature = nlohmann::json::parse(w.out, nullptr, false);
-  std::set<std::string> dates;
-  for (const auto& win : per_feature["windows"]) dates.insert(win["run_date"].get<std::string>());
-  EXPECT_EQ(dates, (std::set<std::string>{"2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04"}));
+  std::vector<std::string> dates;
+  for (const auto& win : per_feature["windows"]) dates.push_back(win["run_date"].get<std::string>());
+  EXPECT_EQ(std::set<std::string>(dates.begin(), dates.end()),
+            (std::set<std::string>{"2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04"}));
+  EXPECT_TRUE(std::is_sorted(dates.begin(), dates.end())) << "windows in date order, the backfilled day among its neighbours";
+
+  // The report of the backfilled day (made last) looks at the days up to it.
+  ProcessResult rep = TrestleRaw({"report", third["run_id"].get<std::string>(), "-o", "third.html"});
+  ASSERT_EXIT_CODE(rep, 0);
+  const std::string html = Read("third.html");
+  EXPECT_TRUE(Contains(html, "id=\"since-when\"")) << "no 'since when' in the backfilled day's report";
+  EXPECT_TRUE(Contains(html, ">2026-12-03<")) << "since the backfilled day itself";
   ProcessResult none = TrestleRaw({"history", "--pipeline", "nope"});
   ASSERT_EXIT_CODE(none, 0);
   EXPECT_TRUE(Contains(none.out, "no findings")) << none.out;

@@ -264,6 +264,20 @@ TEST_F(DriftMonitorTest, AColumnTheInputLostIsAMissingColumnFindingEveryWindowAn
               HasSubstr("which the input does not have"));
 }
 
+TEST_F(DriftMonitorTest, AColumnWhoseTypeChangedIsATypeChangeFindingNotASilentDrop) {
+  Strings amount_as_text(500, std::string("high"));
+  const Batch b = BatchBuilder().str("amount", amount_as_text).str("country", categories(500, kCountries, kWeights, 18)).build();
+  auto fs = run(b, options());
+  auto changed = with_code(fs, "TYPE_CHANGE");
+  ASSERT_EQ(changed.size(), 1u) << (fs.empty() ? "" : fs[0].dump());
+  EXPECT_EQ(changed[0]["feature"], "amount");
+  EXPECT_THAT(changed[0]["message"].get<std::string>(), HasSubstr("not evaluated (type changed"));
+  json amount = feature_of(windows(*h_)[0], "amount");
+  EXPECT_EQ(amount["stats"]["evaluated"], 0);
+  EXPECT_EQ(amount["stats"]["type_changed"], 1);
+  EXPECT_EQ(feature_of(windows(*h_)[0], "country")["stats"]["count"], 500);
+}
+
 TEST_F(DriftMonitorTest, IgnoredColumnsAndIdentifiersAreNotWatchedByDefault) {
   // A reference with an increasing integer id and a utf8 key unique per row.
   std::vector<std::optional<int64_t>> ids;
