@@ -409,6 +409,16 @@ int RunOrServe(const Args& args, bool serving) {
     if (core::Status st = store->EndRun(report); !st.ok()) LOG(WARNING) << "run store: " << st.message();
   }
   if (!quiet) std::cout << core::FormatRunSummary(report) << std::flush;
+  // A monitor that fell behind saw only part of the data: its windows, findings and
+  // "since when" describe that part. Said once per run, where a scheduler's log shows it.
+  const nlohmann::json skips = report.contains("monitor_skipped_batches") ? report["monitor_skipped_batches"]
+                                                                           : nlohmann::json::object();
+  for (const auto& [node, skipped] : skips.items())
+    if (skipped.is_number_integer() && skipped.get<int64_t>() > 0)
+      LOG(WARNING) << "monitor " << node << " skipped " << skipped.get<int64_t>()
+                   << " batches to keep up with the data path, so its windows describe only the rows it saw; for a "
+                      "batch job that must look at every row, give it room: monitoring: {queue_batches: N} on the node "
+                      "(docs/ops-guide.md)";
   admin_server.Stop();
   if (!status.ok()) LOG(ERROR) << "run " << run_id << " failed: " << status.ToString();
   return status.ok() && w.ok() ? kExitOk : kExitRunFailed;

@@ -220,6 +220,10 @@ execution: {batch_rows: 50}
   EXPECT_EQ(observed + skipped, 40) << "every batch is either observed or counted as skipped";
   EXPECT_EQ(Metric(r, "watch", "skipped_batches"), skipped);
   EXPECT_EQ(Metric(r, "watch", "observe_sched_idle"), 1) << "the monitor's thread runs under SCHED_IDLE";
+  // Without -q, the run says so where a scheduler's log shows it, and what to do.
+  ProcessResult loud = Trestle({"run", "slow.yaml", "--no-store"});
+  ASSERT_EXIT_CODE(loud, 0);
+  EXPECT_TRUE(Contains(loud.err, "monitor watch skipped ") && Contains(loud.err, "queue_batches")) << loud.err;
 
   // A queue as long as the job: the monitor sees every batch (the run waits for it at
   // the end, the sink does not).
