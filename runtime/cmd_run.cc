@@ -280,13 +280,18 @@ int RunOrServe(const Args& args, bool serving) {
   // once the runner exists, the first drains it and the second aborts it.
   core::PlanControl control;
   std::atomic<core::FlowRunner*> active{nullptr};
-  ServeSession* draining = nullptr;  // set once the session exists, before the runner
+  ServeSession* draining = nullptr;  // set once the session exists, before `active` is
   signals.Start({[&] {
                    // A server drains through its requests: the stream ends once the
                    // admitted requests are answered, and the run ends as at end of input.
-                   if (ServeSession* s = draining; s != nullptr && active.load()) s->Drain();
-                   else if (core::FlowRunner* r = active.load()) r->RequestStop();
-                   else control.Interrupt();
+                   // `draining` is read only after `active` is seen set: it was written
+                   // before that store, which orders the two threads.
+                   if (core::FlowRunner* r = active.load()) {
+                     if (ServeSession* s = draining) s->Drain();
+                     else r->RequestStop();
+                   } else {
+                     control.Interrupt();
+                   }
                  },
                  [&](const char* why) {
                    if (core::FlowRunner* r = active.load()) r->Abort(why);
