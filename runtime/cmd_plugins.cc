@@ -27,7 +27,10 @@ int List(const Args& args) {
               << "\n  path:   " << lib.path << "\n  sha256: " << lib.sha256 << "\n  operators:\n";
     for (const auto& op : lib.operators) std::cout << "    " << op.name << " (" << core::RoleName(op.role) << ")\n";
   }
-  if (reg.Libraries().empty()) std::cout << "no plugin libraries found\n";
+  if (reg.Libraries().empty()) {
+    std::cout << "no plugin libraries found\n";
+    ExplainPluginSearch(common, reg, std::cerr);
+  }
   for (const auto& r : reg.Refusals()) std::cout << "refused: " << r.status.message() << "\n";
   // Every run warns about a refused library: so does the listing, by its exit code.
   if (!reg.Refusals().empty()) {

@@ -87,6 +87,37 @@ core::PluginRegistry CommonOptions::LoadRegistry() const {
   return registry;
 }
 
+void ExplainPluginSearch(const CommonOptions& common, const core::PluginRegistry& registry, std::ostream& err) {
+  const std::vector<std::string> dirs =
+      core::PluginSearchPath(common.plugin_path, std::getenv("TRESTLE_PLUGIN_PATH"));
+  if (dirs.empty()) {
+    const std::string next_to_exe = core::ExecutablePluginDir();
+    err << "note: no plugin directory was searched: no --plugin-path or TRESTLE_PLUGIN_PATH entry names an "
+           "existing directory, and "
+        << (next_to_exe.empty() ? "" : next_to_exe + " (next to the executable) and ") << core::InstallPluginDir()
+        << " (the install location) do not exist\n";
+  } else {
+    err << "note: plugin directories searched, in order:\n";
+    size_t found = 0;
+    for (const std::string& dir : dirs) {
+      const std::string prefix = dir.back() == '/' ? dir : dir + "/";
+      auto in_dir = [&prefix](const std::string& file) {
+        return file.compare(0, prefix.size(), prefix) == 0 && file.find('/', prefix.size()) == std::string::npos;
+      };
+      size_t found_here = 0, refused = 0;
+      for (const auto& lib : registry.Libraries()) found_here += in_dir(lib.path);
+      for (const auto& r : registry.Refusals()) refused += in_dir(r.path);
+      found += found_here + refused;
+      err << "  " << dir << ": ";
+      if (found_here + refused == 0) err << "no plugin libraries";
+      else err << found_here << (found_here == 1 ? " library" : " libraries");
+      if (refused > 0) err << ", " << refused << " refused";
+      err << "\n";
+    }
+    if (found == 0) err << "note: none of the searched directories holds a plugin library (*.so)\n";
+  }
+}
+
 std::optional<core::ValidatedPipeline> ValidateOrReport(const std::string& file, const CommonOptions& common,
                                                         const core::PluginRegistry& registry, std::ostream& err) {
   core::LoadOptions lo;
@@ -99,38 +130,7 @@ std::optional<core::ValidatedPipeline> ValidateOrReport(const std::string& file,
   if (diags.empty()) err << v.status().message() << "\n";
   bool unknown_operator = false;
   for (const auto& d : diags.list()) unknown_operator |= d.message.find("unknown operator") != std::string::npos;
-  if (unknown_operator) {
-    // Where the operator was looked for: the directories LoadRegistry() scanned, in order,
-    // each with the plugin libraries the registry found there.
-    const std::vector<std::string> dirs =
-        core::PluginSearchPath(common.plugin_path, std::getenv("TRESTLE_PLUGIN_PATH"));
-    if (dirs.empty()) {
-      const std::string next_to_exe = core::ExecutablePluginDir();
-      err << "note: no plugin directory was searched: no --plugin-path or TRESTLE_PLUGIN_PATH entry names an "
-             "existing directory, and "
-          << (next_to_exe.empty() ? "" : next_to_exe + " (next to the executable) and ") << core::InstallPluginDir()
-          << " (the install location) do not exist\n";
-    } else {
-      err << "note: plugin directories searched, in order:\n";
-      size_t found = 0;
-      for (const std::string& dir : dirs) {
-        const std::string prefix = dir.back() == '/' ? dir : dir + "/";
-        auto in_dir = [&prefix](const std::string& file) {
-          return file.compare(0, prefix.size(), prefix) == 0 && file.find('/', prefix.size()) == std::string::npos;
-        };
-        size_t found_here = 0, refused = 0;
-        for (const auto& lib : registry.Libraries()) found_here += in_dir(lib.path);
-        for (const auto& r : registry.Refusals()) refused += in_dir(r.path);
-        found += found_here + refused;
-        err << "  " << dir << ": ";
-        if (found_here + refused == 0) err << "no plugin libraries";
-        else err << found_here << (found_here == 1 ? " library" : " libraries");
-        if (refused > 0) err << ", " << refused << " refused";
-        err << "\n";
-      }
-      if (found == 0) err << "note: none of the searched directories holds a plugin library (*.so)\n";
-    }
-  }
+  if (unknown_operator) ExplainPluginSearch(common, registry, err);  // where the operator was looked for
   if (unknown_operator && !registry.Refusals().empty()) {
     err << "note: " << registry.Refusals().size() << " plugin librar"
         << (registry.Refusals().size() == 1 ? "y was" : "ies were") << " refused:\n";

@@ -53,6 +53,10 @@ struct CommonOptions {
   core::PluginRegistry LoadRegistry() const;
 };
 
+/// Where plugins were looked for: each directory LoadRegistry() scanned, in order, with
+/// the libraries found and refused there, or why none was scanned.
+void ExplainPluginSearch(const CommonOptions& common, const core::PluginRegistry& registry, std::ostream& err);
+
 /// Validates `file` against `registry`, printing every diagnostic to `err`. Notes
 /// refused plugin libraries when an operator is unknown.
 std::optional<core::ValidatedPipeline> ValidateOrReport(const std::string& file, const CommonOptions& common,

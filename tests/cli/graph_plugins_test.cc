@@ -170,6 +170,16 @@ TEST_F(PluginsTest, AListWithARefusedLibraryExitsNonZeroNamingItAndWhy) {
   EXPECT_TRUE(Contains(r.err, "1 plugin library on the plugin path refused")) << r.err;
 }
 
+TEST_F(PluginsTest, AListOfNothingSaysWhereItLooked) {
+  ProcessResult r = TrestleRaw({"plugins", "list", "--plugin-path", Path("nowhere")});
+  EXPECT_EXIT_CODE(r, 0);
+  EXPECT_TRUE(Contains(r.out, "no plugin libraries found")) << r.out;
+  // Nothing scanned, or the install directory of this machine scanned: either way, said.
+  EXPECT_TRUE(Contains(r.err, "note: no plugin directory was searched") ||
+              Contains(r.err, "note: plugin directories searched, in order:"))
+      << r.err;
+}
+
 TEST_F(PluginsTest, ListShowsEveryLibraryWithHashAndOperators) {
   ProcessResult r = Trestle({"plugins", "list"});
   ASSERT_EXIT_CODE(r, 0);
