@@ -4,11 +4,12 @@
 set -euo pipefail
 
 # libclang-rt-14-dev: clang's sanitizer and libFuzzer runtimes (only recommended by
-# clang, so --no-install-recommends would leave them out). libc++: a plugin built with
-# clang and libc++ from the plugin template (tests/install/plugin_template_test.sh).
+# clang, so --no-install-recommends would leave them out). Not libc++-14-dev: it needs
+# libunwind-14-dev, which conflicts with libunwind-dev (glog's), so the two cannot be
+# installed together on Debian 12 (tests/install/plugin_template_test.sh skips its
+# libc++ build without it).
 packages=(
-  build-essential cmake ninja-build clang libclang-rt-14-dev libc++-14-dev libc++abi-14-dev pkg-config git
-  ca-certificates
+  build-essential cmake ninja-build clang libclang-rt-14-dev pkg-config git ca-certificates
   libboost-dev libboost-program-options-dev libboost-filesystem-dev
   libtbb-dev libprotobuf-dev protobuf-compiler
   libgflags-dev libgoogle-glog-dev libunwind-dev
