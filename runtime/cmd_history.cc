@@ -50,9 +50,6 @@ nlohmann::json StreakJson(const core::FindingStreak& s) {
           {"message", s.message}};
 }
 
-// The run's date when it had one, else the time in UTC.
-std::string WhenText(const std::string& date, bool dated, int64_t us) { return dated ? date : TimeText(us); }
-
 // Streaks over the whole record of the nodes that reported findings matching `query`
 // (its since_us aside), those seen at or after since_us.
 core::Result<std::vector<core::FindingStreak>> LoadStreaks(core::RunStore& store, const core::EventQuery& query) {

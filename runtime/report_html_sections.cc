@@ -148,7 +148,6 @@ std::string SinceWhen(const HtmlReportInput& in) {
     if (a->ongoing != b->ongoing) return a->ongoing;
     return std::tie(b->since_date, b->since_us) < std::tie(a->since_date, a->since_us);
   });
-  auto when = [](const std::string& date, bool dated, int64_t us) { return dated ? date : TimeText(us); };
   std::ostringstream o;
   o << "<section id=\"since-when\"><h2>What changed, and since when</h2><p class=\"note\">Since: the first window of "
        "the latest unbroken streak of the monitor's windows (over every recorded run of this pipeline up to this "
@@ -157,7 +156,7 @@ std::string SinceWhen(const HtmlReportInput& in) {
        "<th>node</th><th>since</th><th>since run</th><th>windows</th><th>state</th></tr></thead><tbody>";
   for (const auto* s : mine)
     o << "<tr>" << Cell(s->feature) << "<td><span class=\"code\">" << E(s->code) << "</span></td>" << Cell(s->statistic)
-      << Cell(s->node) << Cell(when(s->since_date, s->since_dated, s->since_us), "mono") << Cell(s->since_run, "mono")
+      << Cell(s->node) << Cell(WhenText(s->since_date, s->since_dated, s->since_us), "mono") << Cell(s->since_run, "mono")
       << IntCell(s->windows) << Cell(s->ongoing ? "ongoing" : "ended") << "</tr>";
   o << "</tbody></table></section>";
   return o.str();

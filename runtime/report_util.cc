@@ -25,6 +25,8 @@ std::unique_ptr<core::RunStore> OpenStoreOrReport(const std::string& state_dir) 
 
 std::string TimeText(int64_t us) { return TrimIsoSeconds(core::IsoTimestampMicros(us)); }
 
+std::string WhenText(const std::string& date, bool dated, int64_t us) { return dated ? date : TimeText(us); }
+
 std::string TrimIsoSeconds(const std::string& iso) {
   // "2026-11-25T06:19:07.123456Z" -> "2026-11-25T06:19:07Z"
   if (iso.size() == 27 && iso[19] == '.' && iso.back() == 'Z') return iso.substr(0, 19) + "Z";

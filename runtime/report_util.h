@@ -22,6 +22,8 @@ std::unique_ptr<core::RunStore> OpenStoreOrReport(const std::string& state_dir);
 
 /// Microseconds since the epoch as "2026-11-25T06:19:07Z" (seconds).
 std::string TimeText(int64_t us);
+/// A run's --date (YYYY-MM-DD) when `dated`, else the time `us` as TimeText.
+std::string WhenText(const std::string& date, bool dated, int64_t us);
 /// An ISO-8601 timestamp with its fraction cut to seconds ("...T06:19:07Z").
 std::string TrimIsoSeconds(const std::string& iso);
 /// 0.07s, 12.3s, 4m05s, 2h03m; "-" when negative (still running).

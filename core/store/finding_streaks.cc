@@ -32,7 +32,7 @@ std::vector<FindingStreak> ComputeStreaks(const std::vector<StoredWindow>& timel
   using Point = std::tuple<std::string, int64_t, std::string>;
   using FindingKey = std::tuple<std::string, std::string, std::string, std::string, std::string>;
   auto point = [](const std::string& run_date, int64_t start_us, const std::string& run) {
-    return Point{run_date.empty() ? UtcDate(start_us) : run_date, start_us, run};
+    return Point{WindowDate(run_date, start_us), start_us, run};
   };
   std::map<NodeKey, std::set<Point>> points;
   std::set<std::string> dated_runs;

@@ -273,7 +273,10 @@ std::vector<FindingStreak> ComputeStreaks(const std::vector<StoredWindow>& timel
 std::string UtcDate(int64_t us);
 
 /// The date a window is filed under: its run's --date, else its start's UTC date.
-inline std::string WindowDate(const StoredFeatureWindow& w) { return w.run_date.empty() ? UtcDate(w.start_us) : w.run_date; }
+inline std::string WindowDate(const std::string& run_date, int64_t start_us) {
+  return run_date.empty() ? UtcDate(start_us) : run_date;
+}
+inline std::string WindowDate(const StoredFeatureWindow& w) { return WindowDate(w.run_date, w.start_us); }
 /// Order of windows on a timeline: by WindowDate, then start, then id.
 inline bool ByDateThenStart(const StoredFeatureWindow& a, const StoredFeatureWindow& b) {
   const std::string da = WindowDate(a), db = WindowDate(b);
